@@ -1,0 +1,1 @@
+"""Listing crawler (Scrapy) and mark detector that raise misuse alerts."""

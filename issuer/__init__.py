@@ -1,0 +1,1 @@
+"""Issuer: keys, signed mark payloads, status rules, QR and mark artwork."""

@@ -1,0 +1,3 @@
+from shangpin.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""``shangpin db``: migrations."""
+
+from __future__ import annotations
+
+import click
+
+from shangpin.cli.context import App, pass_app
+from storage import migrate
+from storage.session import make_engine
+
+
+@click.group()
+def db() -> None:
+    """Create and migrate the database (SQLite files are upgraded automatically)."""
+
+
+@db.command()
+@click.option("--revision", default="head", show_default=True)
+@pass_app
+def upgrade(app: App, revision: str) -> None:
+    """Bring the database to the newest schema."""
+    engine = make_engine(app.settings.database_url)
+    try:
+        migrate.upgrade(engine, revision)
+        click.echo(f"database at revision {migrate.current_revision(engine)}")
+    finally:
+        engine.dispose()
+
+
+@db.command()
+@click.option("--revision", default="base", show_default=True)
+@click.option("--yes", is_flag=True, help="Confirm dropping data.")
+@pass_app
+def downgrade(app: App, revision: str, yes: bool) -> None:
+    """Step the schema back (to base drops every table)."""
+    if not yes:
+        raise click.UsageError("downgrading can drop data; pass --yes to confirm")
+    engine = make_engine(app.settings.database_url)
+    try:
+        migrate.downgrade(engine, revision)
+        click.echo(f"database at revision {migrate.current_revision(engine) or 'base'}")
+    finally:
+        engine.dispose()
+
+
+@db.command()
+@pass_app
+def current(app: App) -> None:
+    """Show the schema revision of the database."""
+    engine = make_engine(app.settings.database_url)
+    try:
+        click.echo(migrate.current_revision(engine) or "base (empty)")
+    finally:
+        engine.dispose()
+
+
+@db.command()
+@pass_app
+def check(app: App) -> None:
+    """Exit non-zero when the models and the migrations disagree."""
+    engine = make_engine(app.settings.database_url)
+    try:
+        migrate.upgrade(engine)
+        diff = migrate.differences(engine)
+    finally:
+        engine.dispose()
+    if diff:
+        for item in diff:
+            click.echo(f"  {item}", err=True)
+        raise click.ClickException("models and migrations disagree; write a migration")
+    click.echo("models and migrations agree")
+
+
+COMMANDS = [db]

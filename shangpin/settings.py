@@ -1,0 +1,106 @@
+"""The one place that reads ``SHANGPIN_*`` environment variables.
+
+Everything else receives a ``Settings`` value, so tests build one directly and no
+module discovers configuration on its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Every variable the service reads, with what it sets. ``docs/configuration.md``
+#: documents each one; a test fails when one is missing there.
+ENVIRONMENT: dict[str, str] = {
+    "SHANGPIN_DATABASE_URL": "SQLAlchemy URL of the database (default: SQLite in the data dir)",
+    "SHANGPIN_DATA_DIR": "directory for the default SQLite database and other local state",
+    "SHANGPIN_VERIFY_HOST": "host name printed in mark QR codes (HTTPS://<host>/V/<payload>)",
+    "SHANGPIN_ACCEPTED_HOSTS": "comma-separated extra hosts whose mark URLs are accepted",
+    "SHANGPIN_KEY_PASSPHRASE": "passphrase that encrypts signing keys at rest",
+    "SHANGPIN_ARTWORK_DIR": "directory with replacement emblem artwork",
+    "SHANGPIN_PUBLICITY_DAYS": "length of the publicity (公示) window for new certificates",
+    "SHANGPIN_ACTOR": "name recorded as the actor of CLI changes (default: the OS user)",
+}
+
+DEFAULT_VERIFY_HOST = "SHANGPIN.EXAMPLE"
+
+
+class ConfigurationError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Secret(str):
+    """A string that never shows itself in ``repr`` (and so never in logs or tracebacks)."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    verify_host: str = DEFAULT_VERIFY_HOST
+    accepted_hosts: tuple[str, ...] = ()
+    key_passphrase: Secret | None = field(default=None, repr=False)
+    artwork_dir: Path | None = None
+    publicity_days: int = 7
+    actor: str = "cli"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("SHANGPIN_DATA_DIR") or "var")
+        database_url = env.get("SHANGPIN_DATABASE_URL") or f"sqlite:///{data_dir / 'shangpin.db'}"
+        host = normalise_host(env.get("SHANGPIN_VERIFY_HOST") or DEFAULT_VERIFY_HOST)
+        extra = tuple(
+            normalise_host(h)
+            for h in (env.get("SHANGPIN_ACCEPTED_HOSTS") or "").split(",")
+            if h.strip()
+        )
+        passphrase = env.get("SHANGPIN_KEY_PASSPHRASE")
+        artwork = env.get("SHANGPIN_ARTWORK_DIR")
+        try:
+            publicity_days = int(env.get("SHANGPIN_PUBLICITY_DAYS") or 7)
+        except ValueError:
+            raise ConfigurationError(
+                "SHANGPIN_PUBLICITY_DAYS must be a whole number of days"
+            ) from None
+        if not 0 <= publicity_days <= 90:
+            raise ConfigurationError("SHANGPIN_PUBLICITY_DAYS must be between 0 and 90")
+        actor = env.get("SHANGPIN_ACTOR") or env.get("USER") or "cli"
+        return cls(
+            database_url=database_url,
+            data_dir=data_dir,
+            verify_host=host,
+            accepted_hosts=extra,
+            key_passphrase=Secret(passphrase) if passphrase else None,
+            artwork_dir=Path(artwork) if artwork else None,
+            publicity_days=publicity_days,
+            actor=actor,
+        )
+
+    @property
+    def mark_hosts(self) -> tuple[str, ...]:
+        """Hosts whose mark URLs this deployment accepts, the printing host first."""
+        return (self.verify_host, *[h for h in self.accepted_hosts if h != self.verify_host])
+
+    def require_passphrase(self) -> Secret:
+        if not self.key_passphrase:
+            raise ConfigurationError(
+                "SHANGPIN_KEY_PASSPHRASE is not set: it is needed to encrypt or use signing keys"
+            )
+        return self.key_passphrase
+
+
+def normalise_host(host: str) -> str:
+    """Upper-case a host (and optional port) so it stays in QR alphanumeric mode."""
+    value = host.strip().upper()
+    allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:")
+    if not value or not set(value) <= allowed or value.startswith((".", "-")):
+        raise ConfigurationError(
+            f"verify host {host!r} must be a plain host name (letters, digits, '.', '-', ':port')"
+        )
+    return value

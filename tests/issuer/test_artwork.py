@@ -1,0 +1,466 @@
+"""Mark artwork: every rendered mark must scan with three independent real decoders, also
+after the kinds of damage a photo or a cheap print does to it."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import zxingcpp
+from PIL import Image
+from pyzbar import pyzbar
+
+from issuer.artwork import (
+    ASSET_NAMES,
+    QUIET_ZONE,
+    Artwork,
+    ArtworkError,
+    mark_layout,
+    qr_matrix,
+    qr_version,
+    render_mark_png,
+    render_mark_svg,
+    render_qr_png,
+)
+from storage.enums import Scheme
+
+BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+SVG = "{http://www.w3.org/2000/svg}"
+PPM_600 = 8  # pixels per module at 600 dpi and 0.33 mm
+
+
+def _url(host: str, payload_length: int, rng: random.Random) -> str:
+    return f"HTTPS://{host}/V/" + "".join(rng.choice(BASE32) for _ in range(payload_length))
+
+
+# Realistic mark URLs (168-175 characters), fixed once from a seeded generator.
+_rng = random.Random(20251125)
+URLS = [
+    _url("SHANGPIN.EXAMPLE", 141, _rng),
+    _url("SHANGPIN.EXAMPLE", 146, _rng),
+    _url("VERIFY.SHANGPIN.CN", 146, _rng),
+]
+
+
+def decode_all(image: np.ndarray) -> dict[str, str | None]:
+    """What each of three independent decoders reads from an image (None: nothing)."""
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    found = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode)
+    zbar = pyzbar.decode(Image.fromarray(gray), symbols=[pyzbar.ZBarSymbol.QRCODE])
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(gray)
+    return {
+        "zxing-cpp": found[0].text if found else None,
+        "zbar": zbar[0].data.decode("ascii") if zbar else None,
+        "opencv": text or None,
+    }
+
+
+def _load(png: bytes) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
+    return image
+
+
+def _scale_to(ppm: float) -> Callable[[np.ndarray], np.ndarray]:
+    def scale(image: np.ndarray) -> np.ndarray:
+        f = ppm / PPM_600
+        return cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+
+    return scale
+
+
+def _rotate(degrees: float) -> Callable[[np.ndarray], np.ndarray]:
+    def rotate(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+        cos, sin = abs(m[0, 0]), abs(m[0, 1])
+        nw, nh = int(h * sin + w * cos + 0.5), int(h * cos + w * sin + 0.5)
+        m[0, 2] += nw / 2 - w / 2
+        m[1, 2] += nh / 2 - h / 2
+        return cv2.warpAffine(
+            image, m, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255)
+        )
+
+    return rotate
+
+
+def _jpeg(quality: int) -> Callable[[np.ndarray], np.ndarray]:
+    def jpeg(image: np.ndarray) -> np.ndarray:
+        ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        assert ok
+        return cv2.imdecode(data, cv2.IMREAD_COLOR)
+
+    return jpeg
+
+
+def _scaled_and_blurred(image: np.ndarray) -> np.ndarray:
+    return cv2.GaussianBlur(_scale_to(3.0)(image), (0, 0), 1.0)
+
+
+DAMAGE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "clean": lambda image: image,
+    "2.5px-per-module": _scale_to(2.5),
+    "rotated-20deg": _rotate(20),
+    "jpeg-q40": _jpeg(40),
+    "3px-per-module-blur-sigma1": _scaled_and_blurred,
+}
+
+
+# OpenCV's QRCodeDetector rounds the corners it finds to whole pixels. At exactly 2.5 px per
+# module a 53-module symbol is 132.5 px wide, so one edge always straddles a pixel and the
+# sampling grid ends 0.2 module off; for some data that is too many misread modules. This URL
+# decodes at 2.45 and 2.55 px/module, and at 2.5 when OpenCV is given the exact corners, so
+# it is the decoder, not the print; zxing-cpp and zbar must still read it. Over 200 other
+# seeded URLs OpenCV missed 15 at 2.5 px/module, 2 blurred and 3 rotated, none clean or as
+# JPEG; zxing-cpp and zbar missed none.
+KNOWN_OPENCV_MISSES = {
+    (URLS[2], "2.5px-per-module"): "OpenCV rounds corners to whole pixels at 2.5 px/module",
+}
+
+
+@pytest.fixture(scope="module")
+def marks() -> dict[tuple[Scheme, str], np.ndarray]:
+    """Each mark rendered once per module; the damage tests share them."""
+    return {
+        (scheme, url): _load(render_mark_png(url, f"SP-2025-{i:05d}", scheme))
+        for scheme in Scheme
+        for i, url in enumerate(URLS)
+    }
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+@pytest.mark.parametrize("url", URLS, ids=[f"{len(u)}chars" for u in URLS])
+@pytest.mark.parametrize("scheme", list(Scheme))
+def test_mark_decodes_with_every_decoder(
+    marks: dict[tuple[Scheme, str], np.ndarray], scheme: Scheme, url: str, damage: str
+) -> None:
+    image = DAMAGE[damage](marks[(scheme, url)])
+    results = decode_all(image)
+    known_miss = KNOWN_OPENCV_MISSES.get((url, damage))
+    if known_miss and results["opencv"] is None:
+        others = {k: v for k, v in results.items() if k != "opencv"}
+        assert others == dict.fromkeys(others, url)
+        pytest.xfail(known_miss)
+    assert results == dict.fromkeys(results, url)
+
+
+@pytest.mark.parametrize("dpi", [300, 1200])
+def test_mark_decodes_at_other_resolutions(dpi: int) -> None:
+    png = render_mark_png(URLS[0], "SP-2025-00001", Scheme.SHANGPIN, dpi=dpi)
+    results = decode_all(_load(png))
+    assert results == dict.fromkeys(results, URLS[0])
+
+
+def test_mark_png_size_and_resolution() -> None:
+    png = render_mark_png(URLS[1], "SP-2025-00012", Scheme.SHANGPIN, dpi=600)
+    with Image.open(io.BytesIO(png)) as image:
+        layout = mark_layout(len(qr_matrix(URLS[1])))
+        assert image.size == (layout.width * PPM_600, layout.height * PPM_600)
+        assert image.info["dpi"] == pytest.approx((600, 600), abs=0.5)
+
+
+def test_mark_keeps_its_quiet_zone_white() -> None:
+    png = render_mark_png(URLS[1], "SP-2025-00012", Scheme.CULTIVATION)
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    box = mark_layout(len(qr_matrix(URLS[1]))).qr
+    x0, y0 = box.x * PPM_600, box.y * PPM_600
+    zone = rgb[y0 : y0 + box.h * PPM_600, x0 : x0 + box.w * PPM_600].copy()
+    inner = QUIET_ZONE * PPM_600
+    zone[inner:-inner, inner:-inner] = 255  # the symbol itself
+    assert (zone == 255).all()
+
+
+def test_bare_qr_png_decodes_and_is_one_bit() -> None:
+    png = render_qr_png(URLS[2], dpi=600)
+    with Image.open(io.BytesIO(png)) as image:
+        n = len(qr_matrix(URLS[2]))
+        assert image.size == ((n + 2 * QUIET_ZONE) * PPM_600,) * 2
+        assert image.mode in {"1", "P"}
+        assert image.info["dpi"] == pytest.approx((600, 600), abs=0.5)
+    results = decode_all(_load(png))
+    assert results == dict.fromkeys(results, URLS[2])
+
+
+# ---------------------------------------------------------------- SVG
+
+
+def _path_to_matrix(d: str, n: int) -> list[list[bool]]:
+    """Rebuild the module matrix from the QR path (M/m moves, h/v lines, z closes)."""
+    tokens = re.findall(r"[MmHhVvZz]|-?\d+(?:\.\d+)?", d)
+    cells = [[False] * n for _ in range(n)]
+    x = y = start_x = start_y = 0.0
+    origin: tuple[float, float] | None = None
+    i = 0
+    width = 0.0
+    while i < len(tokens):
+        op = tokens[i]
+        i += 1
+        if op in "Mm":
+            dx, dy = float(tokens[i]), float(tokens[i + 1])
+            i += 2
+            x, y = (dx, dy) if op == "M" else (x + dx, y + dy)
+            start_x, start_y = x, y
+            if origin is None:
+                origin = (x, y)
+                continue
+            width = 0.0
+        elif op == "h":
+            step = float(tokens[i])
+            i += 1
+            if step > 0:
+                width = step
+            x += step
+        elif op == "v":
+            y += float(tokens[i])
+            i += 1
+        elif op in "Zz":
+            assert origin is not None
+            col, row = int(start_x - origin[0]), int(start_y - origin[1])
+            for c in range(col, col + int(width)):
+                assert not cells[row][c], "overlapping runs"
+                cells[row][c] = True
+            x, y = start_x, start_y
+        else:  # pragma: no cover - the path uses nothing else
+            raise AssertionError(f"unexpected path command {op}")
+    return cells
+
+
+def test_svg_structure_sizes_and_qr_path() -> None:
+    url = URLS[1]
+    svg = render_mark_svg(url, "SP-2025-00012", Scheme.SHANGPIN, module_mm=0.33)
+    root = ET.fromstring(svg)
+    matrix = qr_matrix(url)
+    layout = mark_layout(len(matrix))
+    assert root.tag == f"{SVG}svg"
+    assert root.attrib["width"] == f"{layout.width * 0.33:g}mm"
+    assert root.attrib["height"] == f"{layout.height * 0.33:g}mm"
+    assert root.attrib["viewBox"] == f"0 0 {layout.width} {layout.height}"
+
+    (qr,) = [el for el in root.iter(f"{SVG}path") if el.get("id") == "qr"]
+    assert qr.get("shape-rendering") == "crispEdges"
+    d = qr.attrib["d"]
+    assert d.startswith(f"M{layout.qr.x + QUIET_ZONE} {layout.qr.y + QUIET_ZONE}")
+    assert _path_to_matrix(d, len(matrix)) == matrix
+
+    nested = {el.get("id"): el for el in root.iter(f"{SVG}svg") if el is not root}
+    for name in ("emblem", "caption"):
+        assert list(nested[name].iter(f"{SVG}path")), f"{name} has no outlines"
+        assert not list(nested[name].iter(f"{SVG}text")), f"{name} needs a font"
+    box = layout.emblem
+    assert [nested["emblem"].get(k) for k in ("x", "y", "width", "height")] == [str(v) for v in box]
+
+
+def test_svg_qr_path_scans_when_rasterised() -> None:
+    """Rasterise the path as printed (not the matrix it came from) and decode it."""
+    url = URLS[2]
+    root = ET.fromstring(render_mark_svg(url, "SP-2025-00001", Scheme.CULTIVATION))
+    (qr,) = [el for el in root.iter(f"{SVG}path") if el.get("id") == "qr"]
+    cells = np.array(_path_to_matrix(qr.attrib["d"], len(qr_matrix(url))))
+    modules = np.pad(np.where(cells, 0, 255).astype(np.uint8), QUIET_ZONE, constant_values=255)
+    image = np.kron(modules, np.ones((6, 6), np.uint8))
+    results = decode_all(image)
+    assert results == dict.fromkeys(results, url)
+
+
+def test_svg_escapes_the_certificate_number() -> None:
+    number = 'SP-<2025>&"00012"'
+    svg = render_mark_svg(URLS[0], number, Scheme.SHANGPIN)
+    assert "&lt;2025&gt;&amp;" in svg
+    root = ET.fromstring(svg)
+    (text,) = [el for el in root.iter(f"{SVG}text") if el.get("id") == "cert-number"]
+    assert text.text == number
+    assert text.get("font-family") == "sans-serif"
+
+
+def test_svg_has_no_text_besides_the_number() -> None:
+    svg = render_mark_svg(URLS[0], "SP-2025-00001", Scheme.CULTIVATION)
+    root = ET.fromstring(svg)
+    assert [el.get("id") for el in root.iter(f"{SVG}text")] == ["cert-number"]
+    assert "font-face" not in svg and "@import" not in svg
+
+
+# ---------------------------------------------------------------- QR symbol
+
+
+def test_qr_version_and_error_level() -> None:
+    url = _url("SHANGPIN.EXAMPLE", 146, random.Random(1))
+    assert qr_version(url) == 9
+    assert len(qr_matrix(url)) == 53
+    image = _load(render_qr_png(url))
+    (found,) = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert found.ec_level == "Q"
+    assert found.text == url
+
+
+def test_too_long_url_is_refused() -> None:
+    url = _url("SHANGPIN.EXAMPLE", 200, random.Random(2))
+    with pytest.raises(ArtworkError, match="version 11"):
+        qr_version(url)
+    with pytest.raises(ArtworkError):
+        render_mark_png(url, "SP-2025-00001", Scheme.SHANGPIN)
+
+
+def test_lower_case_url_is_refused() -> None:
+    with pytest.raises(ArtworkError, match="alphanumeric"):
+        qr_matrix("https://shangpin.example/v/abc")
+
+
+# ---------------------------------------------------------------- replacement artwork
+
+
+def _solid_png(path: Path, colour: tuple[int, int, int], size: int = 300) -> None:
+    Image.new("RGBA", (size, size), (*colour, 255)).save(path)
+
+
+def test_replacement_png_emblem_is_used(tmp_path: Path) -> None:
+    _solid_png(tmp_path / "emblem-shangpin.png", (0, 160, 60))
+    artwork = Artwork.from_dir(tmp_path)
+    png = render_mark_png(URLS[0], "SP-2025-00001", Scheme.SHANGPIN, artwork=artwork)
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    box = mark_layout(len(qr_matrix(URLS[0]))).emblem
+    x0, y0 = box.x * PPM_600, box.y * PPM_600
+    area = rgb[y0 : y0 + box.h * PPM_600, x0 : x0 + box.w * PPM_600]
+    green = (np.abs(area - (0, 160, 60)).max(axis=2) <= 4).mean()
+    assert green > 0.98
+    # The other scheme keeps the shipped emblem, and the code still scans.
+    other = render_mark_png(URLS[0], "SP-2025-00001", Scheme.CULTIVATION, artwork=artwork)
+    assert other == render_mark_png(URLS[0], "SP-2025-00001", Scheme.CULTIVATION)
+    assert decode_all(_load(png))["zxing-cpp"] == URLS[0]
+
+
+def test_replacement_png_only_is_embedded_in_svg(tmp_path: Path) -> None:
+    _solid_png(tmp_path / "emblem-cultivation.png", (0, 160, 60))
+    artwork = Artwork.from_dir(tmp_path)
+    svg = render_mark_svg(URLS[0], "SP-2025-00001", Scheme.CULTIVATION, artwork=artwork)
+    root = ET.fromstring(svg)
+    nested = next(el for el in root.iter(f"{SVG}svg") if el.get("id") == "emblem")
+    (image,) = nested.iter(f"{SVG}image")
+    href = image.get("{http://www.w3.org/1999/xlink}href") or ""
+    assert href.startswith("data:image/png;base64,")
+
+
+def test_replacement_svg_emblem_is_used(tmp_path: Path) -> None:
+    _solid_png(tmp_path / "emblem-shangpin.png", (0, 160, 60))
+    (tmp_path / "emblem-shangpin.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+        '<rect id="official" width="10" height="10" fill="#00A03C"/></svg>',
+        encoding="utf-8",
+    )
+    svg = render_mark_svg(
+        URLS[0], "SP-2025-00001", Scheme.SHANGPIN, artwork=Artwork.from_dir(tmp_path)
+    )
+    root = ET.fromstring(svg)
+    nested = next(el for el in root.iter(f"{SVG}svg") if el.get("id") == "emblem")
+    assert nested.get("viewBox") == "0 0 10 10"
+    assert [el.get("id") for el in nested.iter(f"{SVG}rect")] == ["official"]
+
+
+def test_default_artwork_is_loaded_once() -> None:
+    assert Artwork.default() is Artwork.default()
+    assert Artwork.from_dir(None) is Artwork.default()
+
+
+def test_corrupt_png_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "caption-scan-to-verify.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    with pytest.raises(ArtworkError, match="caption-scan-to-verify.png"):
+        Artwork.from_dir(tmp_path)
+
+
+def test_truncated_png_is_refused(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 200), (0, 0, 0)).save(buffer, format="PNG")
+    (tmp_path / "emblem-shangpin.png").write_bytes(buffer.getvalue()[:60])
+    with pytest.raises(ArtworkError, match="not a readable PNG"):
+        Artwork.from_dir(tmp_path)
+
+
+def test_missing_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ArtworkError, match="does not exist"):
+        Artwork.from_dir(tmp_path / "nowhere")
+
+
+def test_directory_without_artwork_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "logo.png").write_bytes(b"")
+    with pytest.raises(ArtworkError, match="contains none of"):
+        Artwork.from_dir(tmp_path)
+
+
+def test_svg_without_png_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "emblem-shangpin.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>', encoding="utf-8"
+    )
+    with pytest.raises(ArtworkError, match="no emblem-shangpin.png"):
+        Artwork.from_dir(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "<svg",  # not XML
+        '<html xmlns="http://www.w3.org/1999/xhtml"/>',  # not SVG
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><script>x()</script></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><g onload="x()"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg"/>',  # no size at all
+    ],
+    ids=["not-xml", "not-svg", "script", "event-handler", "no-viewbox"],
+)
+def test_unusable_svg_is_refused(tmp_path: Path, content: str) -> None:
+    _solid_png(tmp_path / "caption-scan-to-verify.png", (0, 0, 0), size=40)
+    (tmp_path / "caption-scan-to-verify.svg").write_text(content, encoding="utf-8")
+    with pytest.raises(ArtworkError, match="caption-scan-to-verify.svg"):
+        Artwork.from_dir(tmp_path)
+
+
+def test_shipped_assets_are_all_present() -> None:
+    shipped = Path(__file__).resolve().parents[2] / "issuer" / "assets"
+    for name in ASSET_NAMES:
+        assert (shipped / name).stat().st_size < 150_000, name
+        if name.endswith(".svg"):
+            text = (shipped / name).read_text(encoding="utf-8")
+            assert "<text" not in text and "font" not in text, name
+
+
+# ---------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize("dpi", [71, 2401, 0, -600])
+def test_bad_dpi_is_refused(dpi: int) -> None:
+    with pytest.raises(ArtworkError, match="dpi"):
+        render_mark_png(URLS[0], "SP-2025-00001", Scheme.SHANGPIN, dpi=dpi)
+    with pytest.raises(ArtworkError, match="dpi"):
+        render_qr_png(URLS[0], dpi=dpi)
+
+
+def test_fractional_dpi_is_refused() -> None:
+    with pytest.raises(ArtworkError, match="dpi"):
+        render_mark_png(URLS[0], "SP-2025-00001", Scheme.SHANGPIN, dpi=600.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["", "   ", "X" * 41, "SP-2025-证书", "SP-2025\n00001", "SP-2025-\x0000001", "SP-2025-\x7f"],
+    ids=["empty", "blank", "too-long", "non-ascii", "newline", "nul", "del"],
+)
+def test_bad_certificate_number_is_refused(number: str) -> None:
+    with pytest.raises(ArtworkError, match="certificate number"):
+        render_mark_png(URLS[0], number, Scheme.SHANGPIN)
+    with pytest.raises(ArtworkError, match="certificate number"):
+        render_mark_svg(URLS[0], number, Scheme.SHANGPIN)
+
+
+def test_longest_certificate_number_fits_its_box() -> None:
+    number = "SP-" + "W" * 37
+    png = render_mark_png(URLS[0], number, Scheme.SHANGPIN)
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+    layout = mark_layout(len(qr_matrix(URLS[0])))
+    box = layout.number
+    outside_left = rgb[box.y * PPM_600 :, : box.x * PPM_600]
+    gap = rgb[box.y * PPM_600 :, (box.x + box.w) * PPM_600 : layout.caption.x * PPM_600]
+    assert (outside_left == 255).all() and (gap == 255).all()

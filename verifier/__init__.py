@@ -1,0 +1,1 @@
+"""Public verification service (aiohttp): scan pages, registry, API, badges, staff console."""
