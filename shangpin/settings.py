@@ -22,6 +22,12 @@ ENVIRONMENT: dict[str, str] = {
     "SHANGPIN_ARTWORK_DIR": "directory with replacement emblem artwork",
     "SHANGPIN_PUBLICITY_DAYS": "length of the publicity (公示) window for new certificates",
     "SHANGPIN_ACTOR": "name recorded as the actor of CLI changes (default: the OS user)",
+    "SHANGPIN_PUBLIC_URL": "base URL of the verification service, for embed and badge links",
+    "SHANGPIN_SCAN_HASH_KEY": "secret key for the keyed hashes of client addresses in scan logs",
+    "SHANGPIN_RATE_LIMIT": "public requests allowed per client per minute (0 disables)",
+    "SHANGPIN_MAX_UPLOAD_BYTES": "largest photo upload accepted, in bytes",
+    "SHANGPIN_MAX_UPLOAD_PIXELS": "largest photo accepted, in pixels (width x height)",
+    "SHANGPIN_CLONE_NETWORKS": "distinct networks scanning one unit code that raise a clone alert",
 }
 
 DEFAULT_VERIFY_HOST = "SHANGPIN.EXAMPLE"
@@ -48,6 +54,12 @@ class Settings:
     artwork_dir: Path | None = None
     publicity_days: int = 7
     actor: str = "cli"
+    public_url: str = ""
+    scan_hash_key: Secret | None = field(default=None, repr=False)
+    rate_limit: int = 120
+    max_upload_bytes: int = 8 * 1024 * 1024
+    max_upload_pixels: int = 40_000_000
+    clone_networks: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +83,10 @@ class Settings:
         if not 0 <= publicity_days <= 90:
             raise ConfigurationError("SHANGPIN_PUBLICITY_DAYS must be between 0 and 90")
         actor = env.get("SHANGPIN_ACTOR") or env.get("USER") or "cli"
+        public_url = (env.get("SHANGPIN_PUBLIC_URL") or f"https://{host.lower()}").rstrip("/")
+        if not public_url.startswith(("http://", "https://")):
+            raise ConfigurationError("SHANGPIN_PUBLIC_URL must start with http:// or https://")
+        hash_key = env.get("SHANGPIN_SCAN_HASH_KEY")
         return cls(
             database_url=database_url,
             data_dir=data_dir,
@@ -80,6 +96,13 @@ class Settings:
             artwork_dir=Path(artwork) if artwork else None,
             publicity_days=publicity_days,
             actor=actor,
+            public_url=public_url,
+            scan_hash_key=Secret(hash_key) if hash_key else None,
+            rate_limit=_whole(env, "SHANGPIN_RATE_LIMIT", 120, 0, 10_000_000),
+            max_upload_bytes=_whole(env, "SHANGPIN_MAX_UPLOAD_BYTES", 8 << 20, 1024, 1 << 30),
+            max_upload_pixels=_whole(env, "SHANGPIN_MAX_UPLOAD_PIXELS", 40_000_000, 10_000,
+                                     500_000_000),
+            clone_networks=_whole(env, "SHANGPIN_CLONE_NETWORKS", 5, 2, 10_000),
         )
 
     @property
@@ -93,6 +116,19 @@ class Settings:
                 "SHANGPIN_KEY_PASSPHRASE is not set: it is needed to encrypt or use signing keys"
             )
         return self.key_passphrase
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number") from None
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low} and {high}")
+    return value
 
 
 def normalise_host(host: str) -> str:

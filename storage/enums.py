@@ -56,3 +56,9 @@ class ObjectionOutcome(enum.StrEnum):
 class SurveillanceResult(enum.StrEnum):
     PASSED = "passed"
     FAILED = "failed"
+
+
+class AlertStatus(enum.StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"

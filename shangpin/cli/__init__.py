@@ -69,9 +69,9 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from shangpin.cli import codes, db, demo, keys, marks, registry, verify
+    from shangpin.cli import codes, db, demo, keys, marks, registry, serve, verify
 
-    for module in (db, keys, registry, marks, codes, verify, demo):
+    for module in (db, keys, registry, marks, codes, verify, demo, serve):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -9,9 +9,14 @@ from storage.models.certificates import (
 )
 from storage.models.codes import UnitCodeBatch
 from storage.models.keys import SigningKey
+from storage.models.scans import Alert, ConsumerReport, RegistryVersion, Scan
 from storage.models.subjects import CertificationBody, Subject
 
 __all__ = [
+    "Alert",
+    "ConsumerReport",
+    "RegistryVersion",
+    "Scan",
     "Certificate",
     "CertificationBody",
     "Objection",

@@ -1,0 +1,58 @@
+"""Coarse, privacy-preserving facts about a client: keyed hashes, never raw addresses."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import os
+import secrets
+from pathlib import Path
+
+from aiohttp import web
+
+
+def load_hash_key(configured: str | None, data_dir: Path) -> bytes:
+    """The scan-hash key: configured, or a random one kept (0600) in the data directory."""
+    if configured:
+        return configured.encode("utf-8")
+    path = data_dir / "scan-hash.key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        return key
+
+
+def client_address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+def network_of(address: str) -> str:
+    """The /24 (IPv4) or /48 (IPv6) network: what "many distinct networks" counts."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def keyed_hash(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def agent_family(user_agent: str) -> str:
+    """A coarse family only; the full user agent is not kept."""
+    ua = user_agent.lower()
+    for needle, family in (("micromessenger", "wechat"), ("alipay", "alipay"),
+                           ("iphone", "ios"), ("ipad", "ios"), ("android", "android"),
+                           ("headless", "bot"), ("bot", "bot"), ("curl", "cli"),
+                           ("python", "cli"), ("mozilla", "desktop")):
+        if needle in ua:
+            return family
+    return "other"

@@ -1,0 +1,1 @@
+"""Public pages: the scan page, the registry, certificate pages, badges and embeds."""
