@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,12 +30,15 @@ from storage.models import SigningKey
 _MAGIC = b"SPK1"
 _SALT = 16
 _NONCE = 12
-# scrypt at N=2**15, r=8: ~32 MiB and ~0.1 s per unlock; paid once per command.
+# scrypt at N=2**15, r=8: ~32 MiB and ~0.1 s per unlock; paid once per command. The
+# cost is stored in each blob, so raising it later never locks out existing keys.
 _SCRYPT_N = 2**15
+_HEAD = len(_MAGIC) + 1 + _SALT + _NONCE
+_B64URL_KEY = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
-def _derive(passphrase: str, salt: bytes) -> bytes:
-    return Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=8, p=1).derive(passphrase.encode("utf-8"))
+def _derive(passphrase: str, salt: bytes, n: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(passphrase.encode("utf-8"))
 
 
 def encrypt_seed(seed: bytes, passphrase: str, kid: str) -> bytes:
@@ -42,18 +46,21 @@ def encrypt_seed(seed: bytes, passphrase: str, kid: str) -> bytes:
     if not passphrase:
         raise KeyStoreError("an empty passphrase cannot protect a signing key")
     salt, nonce = os.urandom(_SALT), os.urandom(_NONCE)
-    sealed = AESGCM(_derive(passphrase, salt)).encrypt(nonce, seed, kid.encode("ascii"))
-    return _MAGIC + salt + nonce + sealed
+    log_n = _SCRYPT_N.bit_length() - 1
+    head = _MAGIC + bytes([log_n]) + salt + nonce
+    sealed = AESGCM(_derive(passphrase, salt, 1 << log_n)).encrypt(nonce, seed, kid.encode("ascii"))
+    return head + sealed
 
 
 def decrypt_seed(blob: bytes, passphrase: str, kid: str) -> bytes:
-    if not blob.startswith(_MAGIC) or len(blob) < len(_MAGIC) + _SALT + _NONCE + 16:
+    if not blob.startswith(_MAGIC) or len(blob) < _HEAD + 16 or not 1 <= blob[4] <= 22:
         raise KeyStoreError(f"stored key {kid} is not in a format this version can read")
-    salt = blob[len(_MAGIC) : len(_MAGIC) + _SALT]
-    nonce = blob[len(_MAGIC) + _SALT : len(_MAGIC) + _SALT + _NONCE]
-    sealed = blob[len(_MAGIC) + _SALT + _NONCE :]
+    n = 1 << blob[4]
+    salt = blob[len(_MAGIC) + 1 : len(_MAGIC) + 1 + _SALT]
+    nonce = blob[len(_MAGIC) + 1 + _SALT : _HEAD]
+    sealed = blob[_HEAD:]
     try:
-        return AESGCM(_derive(passphrase, salt)).decrypt(nonce, sealed, kid.encode("ascii"))
+        return AESGCM(_derive(passphrase, salt, n)).decrypt(nonce, sealed, kid.encode("ascii"))
     except InvalidTag:
         raise KeyStoreError(
             f"cannot unlock signing key {kid}: wrong SHANGPIN_KEY_PASSPHRASE or damaged key"
@@ -169,11 +176,11 @@ def to_jwks(keys: Mapping[str, PublicKey]) -> dict[str, Any]:
 
 
 def from_jwks(document: Mapping[str, Any]) -> dict[str, PublicKey]:
-    """Read a key set written by ``to_jwks``; unusable entries are refused, not skipped."""
-    keys: dict[str, PublicKey] = {}
-    entries = document.get("keys")
+    """Read a key set written by ``to_jwks``; anything malformed is refused, not skipped."""
+    entries = document.get("keys") if isinstance(document, Mapping) else None
     if not isinstance(entries, list):
-        raise InvalidInput("a JWKS document has a 'keys' list")
+        raise InvalidInput("a JWKS document is a JSON object with a 'keys' list")
+    keys: dict[str, PublicKey] = {}
     for entry in entries:
         if (
             not isinstance(entry, dict)
@@ -181,13 +188,19 @@ def from_jwks(document: Mapping[str, Any]) -> dict[str, PublicKey]:
             or entry.get("crv") != "Ed25519"
         ):
             raise InvalidInput("only OKP/Ed25519 keys are supported")
+        x, kid = entry.get("x"), entry.get("kid")
+        if not isinstance(kid, str) or not isinstance(x, str) or not _B64URL_KEY.fullmatch(x):
+            raise InvalidInput("malformed JWK: 'kid' and a 43-character base64url 'x' are required")
+        public = _b64url_decode(x)
+        if _b64url(public) != x:
+            raise InvalidInput(f"key {kid}: 'x' is not in canonical base64url form")
+        if kid != make_kid(public):
+            raise InvalidInput(f"key {kid}: the key id does not match the key")
+        if kid in keys:
+            raise InvalidInput(f"key {kid} appears more than once")
         try:
-            public = _b64url_decode(str(entry["x"]))
             state = KeyState(entry.get("state", KeyState.ACTIVE.value))
-            kid = str(entry["kid"])
-        except (KeyError, ValueError) as exc:
+        except ValueError as exc:
             raise InvalidInput(f"malformed JWK: {exc}") from None
-        if len(public) != ed25519.PUBLIC_KEY_SIZE:
-            raise InvalidInput(f"key {kid}: an Ed25519 public key is 32 bytes")
         keys[kid] = PublicKey(kid, public, state)
     return keys

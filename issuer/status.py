@@ -21,6 +21,8 @@ MAX_REASON = 2000
 
 def today(now: dt.datetime | None = None) -> dt.date:
     """Today's date in Shanghai (the calendar certificates are dated in)."""
+    if now is not None and now.tzinfo is None:
+        raise ValueError("naive datetime given; use an aware datetime")
     return (now or dt.datetime.now(dt.UTC)).astimezone(TIMEZONE).date()
 
 

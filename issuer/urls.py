@@ -22,6 +22,9 @@ def extract_code(text: str, hosts: Collection[str] | None = None) -> str:
     ``hosts`` given, a URL on any other host is refused.
     """
     text = text.strip()
+    if not text.isascii():
+        # str.upper() maps look-alikes such as "ı" to "I": a foreign host must not pass.
+        raise MalformedCode("not a mark code: it contains non-ASCII characters")
     if "/" not in text and ":" not in text:
         return text
     if text[: len(SCHEME)].upper() != SCHEME:

@@ -46,7 +46,10 @@ def validate_uscc(code: str) -> str:
 
 def parse_uscc(text: str) -> str:
     """Validate user input, forgiving surrounding spaces and lower case letters."""
-    return validate_uscc(text.strip().upper())
+    text = text.strip()
+    if not text.isascii():  # upper() would turn ligatures such as "ﬀ" into two letters
+        raise InvalidCreditCode("credit code must be 18 ASCII letters and digits")
+    return validate_uscc(text.upper())
 
 
 def is_valid_uscc(code: str) -> bool:
