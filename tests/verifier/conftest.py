@@ -26,6 +26,7 @@ from shangpin.demo import seed
 from shangpin.settings import Settings
 from storage import migrate
 from storage.session import Database, make_engine
+from tests.conftest import fresh_pg_database
 
 PASSPHRASE = "verifier-test-passphrase"  # test fixture only
 HOST = "VERIFY.SHANGPIN.TEST"
@@ -162,20 +163,8 @@ def verifier(request: pytest.FixtureRequest,
         yield from _serve(url, data_dir)
     else:
         pg_server = request.getfixturevalue("pg_server")
-        import uuid
-
-        from sqlalchemy import create_engine, text
-
-        name = f"shangpin_verifier_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield from _serve(pg_server.rsplit("/", 1)[0] + "/" + name, data_dir)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with fresh_pg_database(pg_server, "shangpin_verifier") as url:
+            yield from _serve(url, data_dir)
 
 
 def _serve(url: str, data_dir: Path) -> Iterator[Verifier]:
