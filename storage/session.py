@@ -33,7 +33,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    # A database host that silently drops packets must not hang callers for minutes.
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    if "connect_timeout" not in parsed.query:
+        connect_args.setdefault("connect_timeout", 5)
+    kwargs.setdefault("pool_timeout", 5)
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

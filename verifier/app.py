@@ -33,7 +33,7 @@ CONTENT_SECURITY_POLICY = (
 
 
 #: Set on a request (``request[FRAMEABLE] = True``) whose page holders may embed.
-FRAMEABLE = "shangpin.frameable"
+FRAMEABLE = web.RequestKey("frameable", bool)
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -66,19 +66,19 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
+    from verifier import health, photo, scanlog
+    from verifier.api import routes as api_routes
+    from verifier.public import routes as public_routes
+
     limiter = RateLimiter(settings.rate_limit)
     app = web.Application(
-        middlewares=[error_middleware, limiter.middleware()],
+        # Metrics outermost, so refusals (429) and failures (503, 500) are counted too.
+        middlewares=[health.metrics_middleware, error_middleware, limiter.middleware()],
         client_max_size=settings.max_upload_bytes + 64 * 1024,
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_database)
     app.on_response_prepare.append(_security_headers)
-
-    from verifier import health, photo, scanlog
-    from verifier.api import routes as api_routes
-    from verifier.public import routes as public_routes
-
     health.setup(app)
     scanlog.setup(app)
     public_routes.setup(app)

@@ -28,7 +28,7 @@ def load_hash_key(configured: str | None, data_dir: Path) -> bytes:
         return key
 
 
-def client_address(request: web.Request) -> str:
+def client_address(request: web.BaseRequest) -> str:
     return request.remote or "unknown"
 
 

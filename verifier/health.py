@@ -95,6 +95,5 @@ class JsonAccessLogger(AbstractAccessLogger):
 
 
 def setup(app: web.Application) -> None:
-    app.middlewares.append(metrics_middleware)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from verifier.public.messages import PUBLIC as _PUBLIC
+
 LANGUAGES = ("zh", "en")
 DEFAULT = "zh"
 
@@ -37,6 +39,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "error.413": {"zh": "上传的文件太大。", "en": "The upload is too large."},
     "error.back": {"zh": "返回首页", "en": "Back to the start page"},
+    "error.400": {"zh": "请求有误，请检查后重试。", "en": "The request is not valid."},
+    "error.403": {"zh": "该请求被拒绝。", "en": "This request was refused."},
+    "error.405": {"zh": "不支持该操作。", "en": "This method is not allowed here."},
+    "error.411": {"zh": "请求缺少长度信息。", "en": "The request must state its length."},
+    **_PUBLIC,
 }
 
 

@@ -2,9 +2,8 @@
 
 A scan must not cost an ORM round trip, so certificate views and public keys are
 cached per process. They are dropped the moment the registry changes: database
-triggers bump ``registry_version`` (and on PostgreSQL send a notification), and
-``Freshness`` notices it before every lookup, so a status change shows on the
-very next scan.
+triggers bump ``registry_version``, and ``Freshness`` notices it before every
+lookup, so a status change shows on the very next scan.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from storage.models import (
 )
 
 log = logging.getLogger(__name__)
-CHANNEL = "shangpin_registry"
 
 
 @dataclass(frozen=True)
@@ -137,9 +135,9 @@ def load_keys(engine: Engine) -> dict[str, PublicKey]:
 
 
 class Freshness:
-    """Tells, cheaply and before each lookup, whether the registry changed since last asked."""
+    """Tells, before each lookup, whether the registry changed since last asked."""
 
-    def changed(self) -> bool:
+    async def changed(self) -> bool:
         raise NotImplementedError
 
     async def start(self) -> None:
@@ -158,7 +156,7 @@ class SqliteFreshness(Freshness):
         self._data_version = -1
         self._registry_version = -1
 
-    def changed(self) -> bool:
+    async def changed(self) -> bool:
         data_version = self._connection.execute("PRAGMA data_version").fetchone()[0]
         if data_version == self._data_version:
             return False
@@ -175,49 +173,70 @@ class SqliteFreshness(Freshness):
 
 
 class PostgresFreshness(Freshness):
-    """PostgreSQL: LISTEN for the triggers' notification; while the listening connection
-    is down, every lookup counts as changed, so nothing stale is ever served."""
+    """PostgreSQL: read the registry counter on a dedicated async connection.
+
+    LISTEN/NOTIFY could deliver a change after the next request, so instead every
+    request waits for a counter read that *started after it arrived*; concurrent
+    requests share one read (one round trip serves all who were waiting), so the
+    cost stays one query per round, not per request. When the database cannot be
+    asked, the answer is "changed": the cache is dropped and lookups fail loudly
+    rather than go stale.
+    """
 
     def __init__(self, url: str) -> None:
         parsed = make_url(url).set(drivername="postgresql")
         self._dsn = parsed.render_as_string(hide_password=False)
-        self._dirty = True
-        self._connected = False
-        self._task: asyncio.Task[None] | None = None
+        self._version: int | None = None
+        self._waiting: list[asyncio.Future[bool]] = []
+        self._round: asyncio.Task[None] | None = None
+        self._connection: Any = None
 
-    def changed(self) -> bool:
-        if self._dirty or not self._connected:
-            self._dirty = False
-            return True
-        return False
+    async def changed(self) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        if self._round is None or self._round.done():
+            self._round = asyncio.create_task(self._rounds(), name="registry-version")
+        return await future
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._listen(), name="registry-listen")
+    async def _rounds(self) -> None:
+        while self._waiting:
+            waiting, self._waiting = self._waiting, []
+            try:
+                version = await self._read()
+                changed = version != self._version
+                self._version = version
+            except Exception as exc:  # noqa: BLE001 - unknown means changed
+                log.warning("registry version unreadable: %s", exc.__class__.__name__)
+                await self._drop()
+                self._version = None
+                changed = True
+            for future in waiting:
+                if not future.done():
+                    future.set_result(changed)
 
-    async def _listen(self) -> None:
+    async def _read(self) -> int:
         import psycopg
 
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self._dsn, autocommit=True
-                ) as connection:
-                    await connection.execute(f"LISTEN {CHANNEL}")
-                    self._connected, self._dirty = True, True
-                    async for _notice in connection.notifies():
-                        self._dirty = True
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - reconnect on any failure
-                log.warning("registry listener lost its connection: %s", exc.__class__.__name__)
-            self._connected = False
-            await asyncio.sleep(1.0)
+        if self._connection is None or self._connection.closed:
+            self._connection = await psycopg.AsyncConnection.connect(
+                self._dsn, autocommit=True, connect_timeout=3
+            )
+        cursor = await self._connection.execute("SELECT version FROM registry_version")
+        row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _drop(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.close()
+        self._connection = None
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        if self._round is not None:
+            self._round.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await self._round
+        await self._drop()
 
 
 def freshness_for(engine: Engine) -> Freshness:
@@ -237,16 +256,27 @@ class ReadModel:
         self._certificates: dict[str, CertificateView | None] = {}
         self._keys: dict[str, PublicKey] | None = None
         self._on_change = on_change
+        #: Counts registry changes seen; anything derived from the registry can
+        #: compare it to know when to rebuild.
+        self.generation = 0
 
-    def _check(self) -> None:
-        if self.freshness.changed():
+    async def refresh(self) -> int:
+        """Notice any registry change now; returns the current generation."""
+        await self._check()
+        return self.generation
+
+    async def _check(self) -> None:
+        if await self.freshness.changed():
+            self.generation += 1
             self._certificates.clear()
             self._keys = None
             if self._on_change is not None:
                 self._on_change()
 
-    async def certificate(self, number: str) -> CertificateView | None:
-        self._check()
+    async def certificate(self, number: str, *, refresh: bool = True) -> CertificateView | None:
+        """The view of ``number``; ``refresh=False`` when the caller has just refreshed."""
+        if refresh:
+            await self._check()
         try:
             return self._certificates[number]
         except KeyError:
@@ -260,7 +290,7 @@ class ReadModel:
         return view
 
     async def keys(self) -> dict[str, PublicKey]:
-        self._check()
+        await self._check()
         if self._keys is None:
             self._keys = await asyncio.get_running_loop().run_in_executor(
                 None, load_keys, self.engine

@@ -2,8 +2,12 @@
 
 Scans are appended to an in-memory buffer and written in one multi-row insert per
 second (or sooner when 1,000 are waiting); the early-warning rules then look at each
-written batch. A crash loses at most the last second of scans, never a registry
-change. Scan counts for unit codes are kept in memory after one read each.
+written batch. Requests never wait for the database here: while it is away the
+buffer keeps the newest ``MAX_BUFFER`` rows (dropping the oldest, counted in
+``shangpin_scan_log_dropped_total``) and the writer retries on every tick. A graceful
+shutdown writes what is buffered; a crash loses at most the last second of scans,
+never a registry change. Scan counts for unit codes are kept in memory after one read
+each.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, insert, select
+from prometheus_client import Counter, Gauge
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from storage.models import Scan
+from verifier import early_warning
 from verifier.clients import agent_family, client_address, keyed_hash, network_of
 from verifier.health import SCANS as SCAN_METRIC
 from verifier.i18n import negotiate
@@ -26,40 +33,155 @@ from verifier.keys import ENGINE, HASH_KEY
 from verifier.scanning import ScanOutcome
 
 log = logging.getLogger("shangpin.scanlog")
+#: The writer wakes at least this often, and sooner once FLUSH_ROWS are waiting.
 FLUSH_SECONDS = 1.0
 FLUSH_ROWS = 1000
+#: Rows per insert when catching up after an outage (the writer loops until drained).
+WRITE_CHUNK = 5000
+#: Rows kept while the database is away (about 30 MB); beyond it the oldest go.
 MAX_BUFFER = 100_000
+#: Written rows kept for the rules when they fail (e.g. the database went away between
+#: the write and the rules); they are evaluated again with the next batch.
+MAX_UNEVALUATED = 20_000
+#: How long a graceful shutdown waits for the last write.
+SHUTDOWN_SECONDS = 10.0
+MAX_UNIT_COUNTS = 500_000
+
+DROPPED = Counter("shangpin_scan_log_dropped", "Scan rows dropped without being written",
+                  ["reason"])
+WRITE_FAILURES = Counter("shangpin_scan_log_write_failures",
+                         "Scan-log batch writes that failed (the rows are kept and retried)")
+WRITTEN = Counter("shangpin_scan_log_written", "Scan rows written to the database")
+BUFFERED = Gauge("shangpin_scan_log_buffered", "Scan rows waiting to be written")
+RULE_FAILURES = Counter("shangpin_early_warning_failures",
+                        "Early-warning evaluations that failed (retried with the next batch)")
 
 
-@dataclass
+def refuses_row(exc: BaseException) -> bool:
+    """A failure caused by a row's values (not an outage, not a schema problem)."""
+    if isinstance(exc, (DataError, IntegrityError)):
+        return True
+    cause = exc.orig if isinstance(exc, StatementError) else exc
+    return isinstance(cause, (ValueError, TypeError))
+
+
 class ScanLog:
-    engine: Any
-    rows: list[dict[str, Any]]
-    unit_counts: dict[tuple[str, int], int]
-    wake: asyncio.Event
+    """The buffer and its writer's state; everything runs on the server's event loop."""
+
+    def __init__(self, engine: Engine, max_rows: int = MAX_BUFFER) -> None:
+        self.engine = engine
+        self.max_rows = max_rows
+        self.rows: deque[dict[str, Any]] = deque()
+        self.inflight: list[dict[str, Any]] = []
+        self.unevaluated: list[dict[str, Any]] = []
+        self.unit_counts: dict[tuple[str, int], int] = {}
+        self.wake = asyncio.Event()
+        self.failing = False
+        self.dropped = 0
 
     def append(self, row: dict[str, Any]) -> None:
-        if len(self.rows) >= MAX_BUFFER:  # the database is away: drop the oldest, keep serving
-            del self.rows[: FLUSH_ROWS]
+        """Queue one row; never blocks, never raises for want of a database."""
         self.rows.append(row)
+        BUFFERED.inc()
+        self._trim()
         if len(self.rows) >= FLUSH_ROWS:
             self.wake.set()
 
-    def _write(self, batch: list[dict[str, Any]]) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(insert(Scan), batch)
+    def _trim(self) -> None:
+        excess = len(self.rows) - self.max_rows
+        if excess > 0:  # the database is away: drop the oldest, keep serving
+            for _ in range(excess):
+                self.rows.popleft()
+            self._drop(excess, "overflow")
+
+    def _drop(self, count: int, reason: str) -> None:
+        self.dropped += count
+        DROPPED.labels(reason).inc(count)
+        BUFFERED.dec(count)
+
+    def _write(self, batch: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+        """Insert the batch: (rows written, rows refused). Raises if nothing was written."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(Scan), batch)
+            return batch, 0
+        except Exception as exc:
+            if not refuses_row(exc):
+                raise
+        # Some row can never be written and would block the log for ever: write row by
+        # row and drop the ones refused; any other failure stops and keeps the rest.
+        written: list[dict[str, Any]] = []
+        refused = 0
+        for row in batch:
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(insert(Scan), [row])
+            except Exception as exc:
+                if not refuses_row(exc):
+                    if not written and not refused:
+                        raise
+                    break
+                refused += 1
+                log.error("scan log: dropped a row the database refuses (%s)",
+                          exc.__class__.__name__)
+            else:
+                written.append(row)
+        return written, refused
 
     async def flush(self) -> list[dict[str, Any]]:
+        """Write up to WRITE_CHUNK of the oldest rows; the rows written ([] if none or failed)."""
         if not self.rows:
             return []
-        batch, self.rows = self.rows, []
+        batch = [self.rows.popleft() for _ in range(min(len(self.rows), WRITE_CHUNK))]
+        self.inflight = batch
         try:
-            await asyncio.get_running_loop().run_in_executor(None, self._write, batch)
+            written, refused = await asyncio.get_running_loop().run_in_executor(
+                None, self._write, batch)
         except Exception as exc:  # noqa: BLE001 - keep the rows for the next try
-            log.warning("scan log write failed (%s); will retry", exc.__class__.__name__)
-            self.rows[:0] = batch
+            WRITE_FAILURES.inc()
+            if not self.failing:
+                log.warning("scan log write failed (%s); %d rows kept, retrying every %.0f s",
+                            exc.__class__.__name__, len(batch) + len(self.rows), FLUSH_SECONDS)
+            self.failing = True
+            self.rows.extendleft(reversed(batch))
+            self._trim()
             return []
-        return batch
+        finally:
+            self.inflight = []
+        unwritten = batch[len(written) + refused:]  # a failure stopped the row-by-row pass
+        if unwritten:
+            WRITE_FAILURES.inc()
+            self.failing = True
+            self.rows.extendleft(reversed(unwritten))
+            self._trim()
+        elif self.failing:
+            log.warning("scan log writes recovered; %d rows still waiting", len(self.rows))
+            self.failing = False
+        if refused:
+            self._drop(refused, "invalid")
+        WRITTEN.inc(len(written))
+        BUFFERED.dec(len(written))
+        return written
+
+    async def drain(self, app: web.Application) -> None:
+        """Write everything buffered (chunk by chunk) and run the rules on each chunk."""
+        while self.rows:
+            batch = await self.flush()
+            if batch:
+                await self.evaluate(app, batch)
+            if self.failing:
+                return  # try again on the next tick
+
+    async def evaluate(self, app: web.Application, batch: list[dict[str, Any]]) -> None:
+        rows = self.unevaluated + batch
+        self.unevaluated = []
+        try:
+            await early_warning.evaluate(app, rows)
+        except Exception as exc:  # noqa: BLE001 - a rule failure must not stop logging
+            RULE_FAILURES.inc()
+            log.warning("early-warning rules failed (%s); retried with the next batch",
+                        exc.__class__.__name__)
+            self.unevaluated = rows[-MAX_UNEVALUATED:]
 
     async def scans_before(self, certificate_number: str, serial: int) -> int:
         """How many times this unit code was scanned before (read once, then counted here)."""
@@ -72,19 +194,25 @@ class ScanLog:
                             Scan.certificate_number == certificate_number,
                             Scan.unit_serial == serial)) or 0)
             stored = await asyncio.get_running_loop().run_in_executor(None, count)
-            pending = sum(1 for r in self.rows if r["certificate_number"] == certificate_number
+            pending = sum(1 for rows in (self.rows, self.inflight) for r in rows
+                          if r["certificate_number"] == certificate_number
                           and r["unit_serial"] == serial)
-            self.unit_counts[key] = stored + pending
-            if len(self.unit_counts) > 500_000:
+            if len(self.unit_counts) > MAX_UNIT_COUNTS:
                 self.unit_counts.clear()
+            self.unit_counts[key] = stored + pending
         return self.unit_counts[key]
 
 
 SCAN_LOG = web.AppKey("scan_log", ScanLog)
 
 
+def storable(text: str) -> str:
+    """Text every backend accepts: no NUL (PostgreSQL refuses it), no lone surrogates."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
 def record(request: web.Request, outcome: ScanOutcome, channel: str) -> None:
-    """Queue one scan; returns at once."""
+    """Queue one scan; returns at once. The client address is stored only as keyed hashes."""
     app = request.app
     key = app[HASH_KEY]
     address = client_address(request)
@@ -92,7 +220,7 @@ def record(request: web.Request, outcome: ScanOutcome, channel: str) -> None:
     payload = outcome.payload
     row = {
         "scanned_at": outcome.checked_at,
-        "code": outcome.code[:256],
+        "code": storable(outcome.code[:256]),
         "certificate_number": payload.certificate_number if payload else None,
         "unit_serial": payload.unit_serial if payload else None,
         "verdict": outcome.verdict.value,
@@ -112,32 +240,36 @@ def record(request: web.Request, outcome: ScanOutcome, channel: str) -> None:
 
 
 async def _run(app: web.Application) -> AsyncIterator[None]:
-    scan_log = ScanLog(app[ENGINE], [], {}, asyncio.Event())
+    scan_log = ScanLog(app[ENGINE])
     app[SCAN_LOG] = scan_log
-    from verifier import early_warning
+    app[early_warning.RULE_STATE] = early_warning.RuleState()
+    stopping = asyncio.Event()
 
-    async def loop() -> None:
-        while True:
+    async def writer() -> None:
+        while not stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(scan_log.wake.wait(), FLUSH_SECONDS)
             scan_log.wake.clear()
-            batch = await scan_log.flush()
-            if batch:
-                try:
-                    await early_warning.evaluate(app, batch)
-                except Exception:  # noqa: BLE001 - a rule failure must not stop logging
-                    log.exception("early-warning rules failed")
+            await scan_log.drain(app)
+        await scan_log.drain(app)  # graceful shutdown writes what is buffered
 
-    task = asyncio.create_task(loop(), name="scan-log")
+    task = asyncio.create_task(writer(), name="scan-log")
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        batch = await scan_log.flush()  # graceful shutdown writes what is buffered
-        if batch:
-            await early_warning.evaluate(app, batch)
+        # Stop between writes rather than cancel one midway (its rows might be written
+        # by the executor thread and then written again).
+        stopping.set()
+        scan_log.wake.set()
+        try:
+            await asyncio.wait_for(task, SHUTDOWN_SECONDS)
+        except TimeoutError:
+            log.warning("scan log did not finish writing within %.0f s", SHUTDOWN_SECONDS)
+        if scan_log.rows:
+            log.warning("scan log: %d buffered rows not written at shutdown",
+                        len(scan_log.rows))
+            scan_log._drop(len(scan_log.rows), "shutdown")
+            scan_log.rows.clear()
 
 
 def setup(app: web.Application) -> None:

@@ -23,6 +23,8 @@ from storage.enums import KeyState
 from verifier.readmodel import CertificateView, ReadModel
 
 #: What the public page shows, beyond the certificate statuses themselves.
+#: No mark code is longer; longer input is answered without touching the caches.
+MAX_CODE_TEXT = 512
 FORGED = "forged"
 UNKNOWN_CERTIFICATE = "unknown_certificate"
 MALFORMED = "malformed"
@@ -85,6 +87,10 @@ class ScanService:
     async def verify(self, text: str, *, now: dt.datetime | None = None) -> ScanOutcome:
         now = now or utcnow()
         text = text.strip()
+        if len(text) > MAX_CODE_TEXT or not text.isprintable():
+            return ScanOutcome(text[:MAX_CODE_TEXT], Verdict.MALFORMED,
+                               "this is far too long, or has characters no code has",
+                               None, None, MALFORMED, now)
         mark, problem = self._decode(text)
         if mark is None:
             return ScanOutcome(text, Verdict.MALFORMED, problem, None, None, MALFORMED, now)
@@ -106,7 +112,7 @@ class ScanService:
             return ScanOutcome(text, Verdict.FORGED,
                                "the signature does not match: not issued by the alliance",
                                payload, None, FORGED, now)
-        certificate = await self.read_model.certificate(payload.certificate_number)
+        certificate = await self.read_model.certificate(payload.certificate_number, refresh=False)
         if key.state is KeyState.COMPROMISED:
             return ScanOutcome(text, Verdict.COMPROMISED_KEY,
                                f"signed with key {key.kid}, which has been reported compromised",

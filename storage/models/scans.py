@@ -78,8 +78,8 @@ class Alert(Base):
 class RegistryVersion(Base):
     """One row whose counter database triggers bump on every registry change.
 
-    Verifier processes cache what they read and compare this counter (or, on
-    PostgreSQL, listen for its notification) so a status change shows on the next scan.
+    Verifier processes cache what they read and compare this counter before each
+    lookup, so a status change shows on the next scan.
     """
 
     __tablename__ = "registry_version"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from verifier.public import badges, certificates, registry, report, scan, start
+
 
 def setup(app: web.Application) -> None:
-    return None
+    for module in (start, scan, report, registry, certificates, badges):
+        module.setup(app)

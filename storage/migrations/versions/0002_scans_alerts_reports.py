@@ -18,7 +18,6 @@ depends_on = None
 
 #: Tables whose changes verifiers must see at once (they cache what they read).
 WATCHED = ("certificates", "scope_items", "subjects", "certification_bodies", "signing_keys")
-CHANNEL = "shangpin_registry"
 
 
 def upgrade() -> None:
@@ -136,7 +135,7 @@ def downgrade() -> None:
 
 
 def watch(table: str) -> None:
-    """Bump the registry version (and notify listeners) whenever ``table`` changes."""
+    """Bump the registry version whenever ``table`` changes."""
     if op.get_bind().dialect.name == "sqlite":
         for verb in ("INSERT", "UPDATE", "DELETE"):
             op.execute(
@@ -147,7 +146,7 @@ def watch(table: str) -> None:
     op.execute(
         "CREATE OR REPLACE FUNCTION registry_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
         "BEGIN UPDATE registry_version SET version = version + 1 WHERE id = 1; "
-        f"PERFORM pg_notify('{CHANNEL}', TG_TABLE_NAME); RETURN NULL; END $$"
+        "RETURN NULL; END $$"
     )
     op.execute(
         f"CREATE TRIGGER {table}_bump AFTER INSERT OR UPDATE OR DELETE ON {table} "
