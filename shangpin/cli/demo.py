@@ -22,15 +22,27 @@ def demo() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Also render each certificate's mark (PNG and SVG) into this directory.",
 )
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing (and succeed) when the database already holds certificates.",
+)
 @json_option
 @pass_app
-def seed(app: App, marks: Path | None, as_json: bool) -> None:
+def seed(app: App, marks: Path | None, if_empty: bool, as_json: bool) -> None:
     """Fill an empty database with subjects, bodies and certificates in every status."""
+    from sqlalchemy import func, select
+
     from shangpin.demo import seed as seed_registry
+    from storage.models import Certificate
 
     passphrase = app.settings.require_passphrase()
     on = status.today()
     with app.transaction() as session:
+        held = session.scalar(select(func.count()).select_from(Certificate)) or 0
+        if held and if_empty:
+            click.echo(f"the database already holds {held} certificates; not seeding", err=True)
+            return
         numbers = seed_registry(session, passphrase)
         records = [
             certificate_record(
@@ -58,10 +70,12 @@ def seed(app: App, marks: Path | None, as_json: bool) -> None:
         for r in records:
             click.echo(f"{r['number']}  {r['status']:<10}  {r['subject']['name']}")
             click.echo(f"    {r['mark_url']}")
+            click.echo(f"    local: http://127.0.0.1:8080/V/{r['mark_code']}")
         click.echo(f"database: {app.settings.database_url}")
         if marks is not None:
             click.echo(f"marks rendered into {marks}/")
-        click.echo("next: shangpin verify <a mark URL above>   or   shangpin cert show <number>")
+        click.echo("next: `shangpin serve`, then open a local link above; "
+                   "or `shangpin verify <mark URL>`")
 
     emit(as_json, records, human)
 

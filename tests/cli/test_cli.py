@@ -28,6 +28,15 @@ def _snapshot(tmp_path: Path) -> list[tuple[str, int]]:
         db.close()
 
 
+def test_demo_seed_twice(shangpin: Shangpin, seeded: dict[str, dict[str, Any]]) -> None:
+    before = len(shangpin("cert", "list", "--json").json())
+    again = shangpin("demo", "seed", check=False)
+    assert again.code == 2 and "already holds certificates" in again.err
+    tolerant = shangpin("demo", "seed", "--if-empty")
+    assert "not seeding" in tolerant.err
+    assert len(shangpin("cert", "list", "--json").json()) == before
+
+
 def test_demo_seed_covers_every_status(seeded: dict[str, dict[str, Any]]) -> None:
     assert set(seeded) == {"publicity", "valid", "suspended", "expired", "terminated", "revoked"}
     schemes = {r["scheme"] for r in seeded.values()}
