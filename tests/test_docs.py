@@ -14,8 +14,11 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 def _commands(command: click.Command, path: list[str]) -> list[tuple[str, click.Command]]:
     if isinstance(command, click.Group):
+        ctx = click.Context(command)
         found = []
-        for name, sub in sorted(command.commands.items()):
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None, name
             found += _commands(sub, [*path, name])
         return found
     return [(" ".join(path), command)]

@@ -1,0 +1,1 @@
+"""The mark detector's parts; ``crawler.detector`` puts them together."""

@@ -1,0 +1,158 @@
+"""The cheap first pass: strongly coloured, compact blobs shaped like a reference's outline.
+
+Both emblems are a flat, saturated colour filling a disc or a rounded square, so the regions
+of the photo that could hold one are found with a colour threshold (at two saturation levels)
+and the outlines of what it keeps, in a few milliseconds. Only these few regions are aligned
+and compared, which is what makes the detector fast; a find is never decided here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from crawler.references import Reference, apply, fit_ellipse, fit_quads, invert, unit_to_image
+
+#: Hue tolerance around the reference's hue, OpenCV units (2 degrees each): colour casts of
+#: cameras and white balance move a print's hue by up to about 20 degrees.
+HUE_TOLERANCE = 12
+#: Saturation thresholds, as shares of the reference's: a loose one for small, blurred or
+#: washed-out prints, a strict one that separates a print from a paler ground of its hue
+#: (a red seal on pink card).
+SATURATION_LEVELS = (0.21, 0.5)
+#: Smallest find, as the diameter of its outline in working pixels.
+MIN_SIZE = 18
+#: Share of its hull the colour must cover (the stand-in seal's red covers about 0.75).
+MIN_FILL = 0.35
+#: Share of its hull the outline must enclose.
+MIN_SOLIDITY = 0.5
+#: Corner sets tried per four-sided candidate (a corner cut off leaves several readings).
+_MAX_QUADS = 6
+#: At most this many blobs per reference are examined (largest first).
+MAX_CANDIDATES = 24
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A blob that could be the reference: its outline and the outline's fitted shape."""
+
+    hull: npt.NDArray[np.float64]  # convex hull, image pixels
+    unit: npt.NDArray[np.float64]  # affine 2x3: unit circle -> the fitted ellipse
+    quads: list[npt.NDArray[np.float64]]  # corner sets, clockwise, for "quad" references
+    size: float  # diameter of the fitted ellipse's major axis, pixels
+
+
+def colour_masks(hsv: npt.NDArray[np.uint8], ref: Reference) -> list[npt.NDArray[np.uint8]]:
+    """Pixels of about the reference's colour, at each saturation level (loose first)."""
+    hue, sat, val = cv2.split(hsv)
+    levels = np.arange(256)
+    dh = np.abs((levels - ref.hue + 90) % 180 - 90)
+    lut = np.where((levels < 180) & (dh <= HUE_TOLERANCE), 255, 0).astype(np.uint8)
+    base = cv2.LUT(hue, lut)
+    _, bright = cv2.threshold(val, max(30.0, 0.25 * ref.value), 255, cv2.THRESH_BINARY)
+    base = cv2.bitwise_and(base, bright)
+    masks = []
+    for share in SATURATION_LEVELS:
+        _, saturated = cv2.threshold(sat, share * ref.saturation, 255, cv2.THRESH_BINARY)
+        masks.append(cv2.bitwise_and(base, saturated))
+    return masks
+
+
+def candidates(hsv: npt.NDArray[np.uint8], ref: Reference) -> list[Candidate]:
+    """Candidates at every saturation level, each place once."""
+    out: list[Candidate] = []
+    for mask in colour_masks(hsv, ref):
+        for cand in find_candidates(mask, ref):
+            centre = cand.unit[:, 2]
+            if not any(
+                np.hypot(*(centre - o.unit[:, 2])) < 0.1 * o.size and 0.85 < cand.size / o.size
+                < 1.18 for o in out
+            ):
+                out.append(cand)
+    return out
+
+
+def find_candidates(mask: npt.NDArray[np.uint8], ref: Reference) -> list[Candidate]:
+    """Connected parts of the colour mask whose hull fits the reference's outline."""
+    # Closing bridges the thin light rings and lettering that cut a small emblem's colour
+    # into pieces once blurred and compressed.
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _KERNEL)
+    # Every component's outer boundary (two-level hierarchy, top level), not only outermost
+    # contours: an emblem often sits in a hole of a larger region of its own colour (a white
+    # label on a red box), which RETR_EXTERNAL would skip.
+    contours, hierarchy = cv2.findContours(closed, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if hierarchy is None:
+        return []
+    parents = hierarchy[0][:, 3]
+    max_size = 0.95 * max(mask.shape)
+    min_points = int(2.5 * MIN_SIZE)  # a closed boundary around something MIN_SIZE across
+    big = [(len(c), i) for i, c in enumerate(contours) if len(c) >= min_points and parents[i] < 0]
+    big.sort(reverse=True)
+    out: list[Candidate] = []
+    for _, i in big[: MAX_CANDIDATES * 2]:
+        contour = contours[i]
+        x, y, w, h = cv2.boundingRect(contour)
+        if max(w, h) < MIN_SIZE or max(w, h) > max_size:
+            continue
+        hull = cv2.convexHull(contour)
+        hull_area = cv2.contourArea(hull)
+        # An emblem's outline is convex but where something in front bites into it; a
+        # sprawling blob of background colour is not.
+        if cv2.contourArea(contour) < MIN_SOLIDITY * hull_area:
+            continue
+        # The colour must fill a good part of the hull: a disc of red print does, a thin red
+        # ring or scattered red specks do not.
+        inside = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(inside, [hull - (x, y)], 255)
+        filled = cv2.countNonZero(cv2.bitwise_and(closed[y : y + h, x : x + w], inside))
+        if filled < MIN_FILL * hull_area:
+            continue
+        cand = _shape(hull.reshape(-1, 2).astype(np.float64), ref)
+        if cand is not None:
+            out.append(cand)
+            if len(out) == MAX_CANDIDATES:
+                break
+    return out
+
+
+def _complete(quad: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.float64]:
+    """``quad`` with corner ``k`` replaced by the parallelogram on the other three."""
+    out = quad.copy()
+    out[k] = quad[(k - 1) % 4] + quad[(k + 1) % 4] - quad[(k + 2) % 4]
+    return out
+
+
+_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+
+
+def _shape(hull: npt.NDArray[np.float64], ref: Reference) -> Candidate | None:
+    ellipse = fit_ellipse(hull)
+    if ellipse is None:
+        return None
+    _, _, a, b, _ = ellipse
+    if min(a, b) / max(a, b) < 0.3:  # seen more obliquely than any listing photo shows a box
+        return None
+    unit = unit_to_image(ellipse)
+    pts = apply(invert(unit), hull)
+    radii = np.hypot(pts[:, 0], pts[:, 1])
+    quads: list[npt.NDArray[np.float64]] = []
+    if ref.shape == "ellipse":
+        # Hull vertices of a disc lie on its ellipse even when a finger bites into it.
+        if float(np.percentile(np.abs(radii - 1), 90)) > 0.12:
+            return None
+    else:
+        hull_area = cv2.contourArea(hull.astype(np.float32))
+        fitted = fit_quads(hull)[:_MAX_QUADS]
+        # A corner hidden whole leaves a wrong fourth side: complete the parallelogram on
+        # each three corners too (perspective is mild across an emblem; ECC does the rest).
+        completed = [_complete(q, k) for q in fitted[:1] for k in range(4)]
+        for quad in fitted + completed:
+            quad_area = abs(cv2.contourArea(quad.astype(np.float32)))
+            if 0.7 < hull_area / max(quad_area, 1e-6) < 1.1:
+                quads.append(quad)
+        if not quads:
+            return None
+    return Candidate(hull=hull, unit=unit, quads=quads, size=2 * max(a, b))
