@@ -1,0 +1,1 @@
+"""Load benchmark of the verifier service: ``python bench/verifier/run.py``."""
