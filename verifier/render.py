@@ -41,6 +41,7 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
+    auto_reload=False,  # templates ship with the code; no stat() per render
 )
 _ENV.filters["day"] = day
 _ENV.filters["moment"] = moment

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 
 import click
@@ -58,6 +59,13 @@ def serve(app: App, host: str, port: int, workers: int) -> None:
                 for _ in range(workers)]
     for child in children:
         child.start()
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # SIGTERM to the parent (a process manager stopping the service) stops every worker;
+    # each worker then shuts down gracefully and flushes its scan buffer.
+    signal.signal(signal.SIGTERM, stop)
     try:
         for child in children:
             child.join()
