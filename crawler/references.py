@@ -33,6 +33,9 @@ MARK_FILES: Mapping[str, str] = {
 #: Side of the square the detector compares candidates in, pixels. Small on purpose: the
 #: marks it must find are often no bigger than this in the photo.
 TEMPLATE = 64
+#: Side of the fine template large finds are checked in as well: a look-alike's different
+#: stroke ("上晶" for "上品") is a pixel wide at TEMPLATE and two at FINE.
+FINE = 2 * TEMPLATE
 #: Canonical frame: the reference's fitted ellipse is the unit circle, and the frame spans
 #: +-UNIT_SPAN of it, so corners of a square badge stay inside.
 UNIT_SPAN = 1.25
@@ -63,12 +66,26 @@ class Reference:
     to_template: npt.NDArray[np.float64] = field(repr=False)
     #: For "quad" shapes: the outline's four corners in the canonical frame, clockwise.
     corners: npt.NDArray[np.float64] = field(repr=False)
+    #: For "quad" shapes: each side's neighbours' length over its own (1 for a square).
+    side_ratios: tuple[float, ...]
     box: npt.NDArray[np.float64] = field(repr=False)  # the artwork's corners, template px
     template: Float = field(repr=False)  # grey, TEMPLATE x TEMPLATE, the artwork as drawn
     mask: npt.NDArray[np.bool_] = field(repr=False)  # inside the artwork's silhouette
-    palette: Float = field(repr=False)  # k x 3 RGB: the artwork's flat colours, dark first
-    palette_shares: tuple[float, ...]  # how much of the artwork each covers
+    inner: npt.NDArray[np.bool_] = field(repr=False)  # ...two pixels in from its edge
+    #: 9 x (mask pixels): the whole emblem, then the emblem less each two neighbouring
+    #: eighths around its centre, and their pixel counts (for a correlation that can leave
+    #: out the side something hides).
+    quarters: Float = field(repr=False)
+    quarter_sizes: npt.NDArray[np.float64] = field(repr=False)
+    #: Template pixels surely of the emblem's ground colour (dark, eroded) and of its ink
+    #: (light lettering): where a find's own two colours are read from.
+    ground: npt.NDArray[np.bool_] = field(repr=False)
+    ink: npt.NDArray[np.bool_] = field(repr=False)
     looks: Mapping[int, Float] = field(repr=False)  # template as seen at a few small sizes
+    #: The template at twice the size, for the fine check of large finds, and the part of it
+    #: compared (inside the silhouette, four pixels in from its edge).
+    fine: Float = field(repr=False)
+    fine_inner: npt.NDArray[np.bool_] = field(repr=False)
     canonical: Float = field(repr=False)  # the template in the canonical frame
     polar: Float = field(repr=False)  # ...and unrolled around its centre (angle x radius)
 
@@ -181,8 +198,10 @@ def prepare(mark: str, path: Path) -> Reference:
     # Canonical frame -> template pixels: the artwork's own pixels scaled into the template.
     to_template = _compose(place, unit_to_px)
 
-    palette, shares = _palette(small, mask)
+    ground, ink = _classes(template, mask)
+    quarters = _quarters(mask)
     looks = {s: _seen_at(rgb, place, s) for s in _LOOK_SIZES}
+    fine, fine_inner = _fine(rgb, rgba[..., 3], place)
     canonical = canonical_view(template, to_template)
     return Reference(
         mark=mark,
@@ -194,12 +213,19 @@ def prepare(mark: str, path: Path) -> Reference:
         shape=shape,
         to_template=to_template,
         corners=corners,
+        side_ratios=_side_ratios(corners) if shape == "quad" else (),
         box=np.array([[ox, oy], [ox + tw, oy], [ox + tw, oy + th], [ox, oy + th]], np.float64),
         template=template,
         mask=mask,
-        palette=palette,
-        palette_shares=shares,
+        quarters=quarters,
+        quarter_sizes=np.maximum(quarters.sum(axis=1), 1).astype(np.float64),
+        inner=cv2.erode(mask.astype(np.uint8),
+                        cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(bool),
+        ground=ground,
+        ink=ink,
         looks=looks,
+        fine=fine,
+        fine_inner=fine_inner,
         canonical=canonical,
         polar=polar_view(canonical),
     )
@@ -212,6 +238,22 @@ def _over_grey(rgba: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
 
 def _grey(rgb: npt.NDArray[np.uint8]) -> Float:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+def _fine(rgb: npt.NDArray[np.uint8], alpha: npt.NDArray[np.uint8],
+          place: npt.NDArray[np.float64]) -> tuple[Float, npt.NDArray[np.bool_]]:
+    """The artwork placed as in the template, at FINE pixels, area-averaged."""
+    h, w = rgb.shape[:2]
+    f = FINE / TEMPLATE
+    tw, th = max(1, round(w * place[0, 0] * f)), max(1, round(h * place[1, 1] * f))
+    x, y = round(place[0, 2] * f), round(place[1, 2] * f)
+    grey = np.full((FINE, FINE), 128, np.float32)
+    grey[y: y + th, x: x + tw] = _grey(cv2.resize(rgb, (tw, th), interpolation=cv2.INTER_AREA))
+    a = np.zeros((FINE, FINE), np.uint8)
+    a[y: y + th, x: x + tw] = cv2.resize(alpha, (tw, th), interpolation=cv2.INTER_AREA)
+    inner = cv2.erode((a > 200).astype(np.uint8),
+                      cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))).astype(bool)
+    return grey, inner
 
 
 def _seen_at(rgb: npt.NDArray[np.uint8], place: npt.NDArray[np.float64], pixels: int) -> Float:
@@ -272,18 +314,31 @@ def _fit_outline(hull: npt.NDArray[np.float64], path: Path
     return "quad", unit, apply(invert(unit), quad)
 
 
-def _palette(rgb: npt.NDArray[np.uint8], mask: npt.NDArray[np.bool_]
-             ) -> tuple[Float, tuple[float, ...]]:
-    """The artwork's flat colours (k-means, k = 3; antialiased edges make the third) ordered
-    dark to light, and the share of the artwork each covers."""
-    pixels = rgb[mask].astype(np.float32)
-    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.5)
-    cv2.setRNGSeed(7)
-    _, labels, centres = cv2.kmeans(pixels, 3, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
-    order = np.argsort(centres @ np.array([0.299, 0.587, 0.114], np.float32))
-    counts = np.bincount(labels.ravel(), minlength=3).astype(np.float64)
-    shares = tuple(float(counts[k] / counts.sum()) for k in order)
-    return centres[order].astype(np.float32), shares
+def _quarters(mask: npt.NDArray[np.bool_]) -> Float:
+    yy, xx = np.mgrid[0:TEMPLATE, 0:TEMPLATE] - (TEMPLATE - 1) / 2
+    eighth = ((np.arctan2(yy, xx) + np.pi) / (2 * np.pi) * 8).astype(np.int64).clip(0, 7)[mask]
+    rows = [np.ones(eighth.size, bool)]
+    rows += [(eighth != k) & (eighth != (k + 1) % 8) for k in range(8)]
+    return np.array(rows, np.float32)
+
+
+def _side_ratios(corners: npt.NDArray[np.float64]) -> tuple[float, ...]:
+    """The distinct ratios of a side's neighbours' length to its own, to two decimals."""
+    sides = np.linalg.norm(np.roll(corners, -1, axis=0) - corners, axis=1)
+    ratios = {round(float((sides[i - 1] + sides[(i + 1) % 4]) / (2 * sides[i])), 2)
+              for i in range(4)}
+    return tuple(sorted(ratios))
+
+
+def _classes(template: Float, mask: npt.NDArray[np.bool_]
+             ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(ground, ink): the template's dark side eroded by a pixel (so a slightly misaligned
+    find still shows ground there), and its light side as drawn."""
+    lo, hi = np.percentile(template[mask], [5, 95])
+    mid = (lo + hi) / 2
+    dark = ((template < mid) & mask).astype(np.uint8)
+    ground = cv2.erode(dark, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))).astype(bool)
+    return ground, (template > mid) & mask
 
 
 # ---------------------------------------------------------------- geometry shared with the detector
@@ -396,12 +451,11 @@ def _convex(q: npt.NDArray[np.float64]) -> bool:
 
 def _densify(closed: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Points every pixel or so along a closed polygon's edges."""
-    out = []
-    for p, q in zip(closed[:-1], closed[1:], strict=True):
-        n = max(1, int(np.hypot(*(q - p))))
-        t = np.arange(n, dtype=np.float64)[:, None] / n
-        out.append(p + t * (q - p))
-    return np.vstack(out)
+    starts, ends = closed[:-1], closed[1:]
+    counts = np.maximum(1, np.hypot(*(ends - starts).T).astype(int))
+    edge = np.repeat(np.arange(len(starts)), counts)
+    t = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)) / counts[edge]
+    return starts[edge] + t[:, None] * (ends - starts)[edge]
 
 
 def _intersect(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray

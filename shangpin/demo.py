@@ -18,7 +18,7 @@ from issuer.errors import InvalidInput
 from issuer.keys import KeyStore
 from storage.base import utcnow
 from storage.enums import Scheme, ScopeKind, SurveillanceResult
-from storage.models import Certificate
+from storage.models import Subject
 from storage.uscc import check_character
 
 ACTOR = "demo-seed"
@@ -141,10 +141,22 @@ REASONS = {
 }
 
 
+def is_seeded(session: Session) -> bool:
+    """Whether the demo's own holders are in the registry already."""
+    codes = [demo_uscc(1000 + i * 7919) for i in range(len(SUBJECTS))]
+    return bool(session.scalar(
+        select(func.count()).select_from(Subject).where(Subject.uscc.in_(codes))
+    ))
+
+
 def seed(session: Session, passphrase: str, *, now: dt.datetime | None = None) -> list[str]:
-    """Fill an empty registry; returns the certificate numbers made."""
-    if session.scalar(select(func.count()).select_from(Certificate)):
-        raise InvalidInput("the database already holds certificates; seed an empty database")
+    """Add the demo's holders and certificates; returns the certificate numbers made.
+
+    Other holders may be there already (the sample marketplace seeds its own beside these);
+    the demo's own may not, so seeding twice is refused.
+    """
+    if is_seeded(session):
+        raise InvalidInput("the database already holds certificates of the demo; seed it once")
     now = now or utcnow()
     today = status.today(now)
     keys = KeyStore(session)

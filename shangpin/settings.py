@@ -28,6 +28,9 @@ ENVIRONMENT: dict[str, str] = {
     "SHANGPIN_MAX_UPLOAD_BYTES": "largest photo upload accepted, in bytes",
     "SHANGPIN_MAX_UPLOAD_PIXELS": "largest photo accepted, in pixels (width x height)",
     "SHANGPIN_CLONE_NETWORKS": "distinct networks scanning one unit code that raise a clone alert",
+    "SHANGPIN_REDIS_URL": "Redis URL; when set, crawls share one frontier through scrapy-redis",
+    "SHANGPIN_SESSION_KEY": "secret key for console session tokens and the login form's CSRF token",
+    "SHANGPIN_LOCKOUT_MINUTES": "minutes a console account stays locked after five wrong passwords",
 }
 
 DEFAULT_VERIFY_HOST = "SHANGPIN.EXAMPLE"
@@ -60,6 +63,9 @@ class Settings:
     max_upload_bytes: int = 8 * 1024 * 1024
     max_upload_pixels: int = 40_000_000
     clone_networks: int = 5
+    redis_url: str | None = None
+    session_key: Secret | None = field(default=None, repr=False)
+    lockout_minutes: int = 15
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -103,12 +109,21 @@ class Settings:
             max_upload_pixels=_whole(env, "SHANGPIN_MAX_UPLOAD_PIXELS", 40_000_000, 10_000,
                                      500_000_000),
             clone_networks=_whole(env, "SHANGPIN_CLONE_NETWORKS", 5, 2, 10_000),
+            redis_url=_redis_url(env.get("SHANGPIN_REDIS_URL")),
+            session_key=Secret(env["SHANGPIN_SESSION_KEY"])
+            if env.get("SHANGPIN_SESSION_KEY") else None,
+            lockout_minutes=_whole(env, "SHANGPIN_LOCKOUT_MINUTES", 15, 1, 7 * 24 * 60),
         )
 
     @property
     def mark_hosts(self) -> tuple[str, ...]:
         """Hosts whose mark URLs this deployment accepts, the printing host first."""
         return (self.verify_host, *[h for h in self.accepted_hosts if h != self.verify_host])
+
+    @property
+    def evidence_dir(self) -> Path:
+        """Where crawl evidence (pages, images, crops) is kept, content-addressed."""
+        return self.data_dir / "evidence"
 
     def require_passphrase(self) -> Secret:
         if not self.key_passphrase:
@@ -129,6 +144,14 @@ def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int)
     if not low <= value <= high:
         raise ConfigurationError(f"{name} must be between {low} and {high}")
     return value
+
+
+def _redis_url(text: str | None) -> str | None:
+    if not text:
+        return None
+    if not text.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError("SHANGPIN_REDIS_URL must start with redis://, rediss:// or unix://")
+    return text
 
 
 def normalise_host(host: str) -> str:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from shangpin.settings import Settings
 from storage.session import Database
@@ -70,10 +71,13 @@ def create_app(settings: Settings) -> web.Application:
     from verifier.api import routes as api_routes
     from verifier.public import routes as public_routes
 
-    limiter = RateLimiter(settings.rate_limit)
+    # Metrics outermost, so refusals (429) and failures (503, 500) are counted too. A
+    # limit of 0 turns limiting off, and then its middleware is left out altogether.
+    middlewares: list[Middleware] = [health.metrics_middleware, error_middleware]
+    if settings.rate_limit:
+        middlewares.append(RateLimiter(settings.rate_limit).middleware())
     app = web.Application(
-        # Metrics outermost, so refusals (429) and failures (503, 500) are counted too.
-        middlewares=[health.metrics_middleware, error_middleware, limiter.middleware()],
+        middlewares=middlewares,
         client_max_size=settings.max_upload_bytes + 64 * 1024,
     )
     app[SETTINGS] = settings
@@ -84,5 +88,8 @@ def create_app(settings: Settings) -> web.Application:
     public_routes.setup(app)
     api_routes.setup(app)
     photo.setup(app)
+    from verifier.console import setup_console
+
+    setup_console(app, settings)  # /console routes, each behind the console's own guard
     app.router.add_static("/static/", STATIC, append_version=True)
     return app

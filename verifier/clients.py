@@ -55,8 +55,31 @@ def keyed_hash(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-def agent_family(user_agent: str) -> str:
-    """A coarse family only; the full user agent is not kept."""
+#: Per-process memories of values derived from what a client sends. A client sends the
+#: same address and User-Agent with every request, so each is worked out once; past the
+#: bound a memory is simply started afresh (a flood of distinct values costs memory once).
+MAX_REMEMBERED = 50_000
+#: Longer User-Agent values are classified every time rather than remembered.
+MAX_REMEMBERED_AGENT = 512
+_CLIENT_HASHES: dict[tuple[bytes, str], tuple[str, str]] = {}
+_AGENT_FAMILIES: dict[str, str] = {}
+
+
+def client_hashes(key: bytes, address: str) -> tuple[str, str]:
+    """(address hash, network hash), remembered per address: two HMACs and an
+    ``ipaddress`` parse per request add up on the scan path."""
+    try:
+        return _CLIENT_HASHES[(key, address)]
+    except KeyError:
+        pass
+    if len(_CLIENT_HASHES) >= MAX_REMEMBERED:
+        _CLIENT_HASHES.clear()
+    hashes = (keyed_hash(key, address), keyed_hash(key, network_of(address)))
+    _CLIENT_HASHES[(key, address)] = hashes
+    return hashes
+
+
+def _classify_agent(user_agent: str) -> str:
     ua = user_agent.lower()
     for needle, family in (("micromessenger", "wechat"), ("alipay", "alipay"),
                            ("iphone", "ios"), ("ipad", "ios"), ("android", "android"),
@@ -65,3 +88,15 @@ def agent_family(user_agent: str) -> str:
         if needle in ua:
             return family
     return "other"
+
+
+def agent_family(user_agent: str) -> str:
+    """A coarse family only; the full user agent is not kept."""
+    family = _AGENT_FAMILIES.get(user_agent)
+    if family is None:
+        family = _classify_agent(user_agent)
+        if len(user_agent) <= MAX_REMEMBERED_AGENT:
+            if len(_AGENT_FAMILIES) >= MAX_REMEMBERED:
+                _AGENT_FAMILIES.clear()
+            _AGENT_FAMILIES[user_agent] = family
+    return family

@@ -288,7 +288,7 @@ def store_alerts(connection: Connection, alerts: Sequence[dict[str, Any]]) -> li
 
 @dataclass
 class _Work:
-    """What one batch asks of the database, decided on the event loop."""
+    """What one batch asks of the database."""
 
     now: dt.datetime
     clone_threshold: int
@@ -315,15 +315,26 @@ def _run(engine: Engine, work: _Work) -> tuple[list[str], list[str]]:
     return [a["dedupe_key"] for a in alerts], inserted
 
 
-async def evaluate(app: web.Application, batch: list[dict[str, Any]]) -> None:
+async def evaluate(app: web.Application, batch: list[dict[str, Any]],
+                   engine: Engine | None = None) -> None:
     """Raise stored alerts for what the batch shows; idempotent per alert.
 
-    ``app`` needs SETTINGS and ENGINE; RULE_STATE (set up by the scan log) is optional
-    and only saves queries.
+    ``app`` needs SETTINGS and ENGINE (used unless ``engine`` is given: the scan log
+    passes the connection that has just written the batch, whose cache holds the
+    index pages the rules read); RULE_STATE (set up by the scan log) is optional and
+    only saves queries. All of it runs in an executor thread: going through a batch of
+    thousands of rows takes tens of milliseconds, which the event loop would otherwise
+    spend not answering anyone.
     """
     if not batch:
         return
     state = app.get(RULE_STATE) or RuleState()
+    await asyncio.get_running_loop().run_in_executor(
+        None, _evaluate, engine or app[ENGINE], batch, state, app[SETTINGS].clone_networks)
+
+
+def _evaluate(engine: Engine, batch: list[dict[str, Any]], state: RuleState,
+              clone_threshold: int) -> None:
     clock = time.monotonic()
     now = utcnow()
     today_key = day_of(now)
@@ -341,8 +352,6 @@ async def evaluate(app: web.Application, batch: list[dict[str, Any]]) -> None:
     })
     if not (alerts or units or numbers):
         return
-    work = _Work(now, app[SETTINGS].clone_networks, units, numbers, alerts)
-    tried, _inserted = await asyncio.get_running_loop().run_in_executor(
-        None, _run, app[ENGINE], work)
+    tried, _inserted = _run(engine, _Work(now, clone_threshold, units, numbers, alerts))
     state.remember(tried, clock)
     state.spike_counted(numbers, clock)

@@ -7,7 +7,9 @@ back to Chinese rather than to a key name.
 
 from __future__ import annotations
 
-from aiohttp import web
+from typing import Any
+
+from aiohttp import hdrs, web
 
 from verifier.public.messages import PUBLIC as _PUBLIC
 
@@ -47,12 +49,43 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+#: The language chosen for a request, kept on it: the scan log and the page both ask.
+LANGUAGE = web.RequestKey("language", str)
+#: Accept-Language values seen, and the language each picks (phones send a handful).
+_ACCEPTED: dict[str, str] = {}
+MAX_REMEMBERED = 10_000
+MAX_REMEMBERED_HEADER = 256
+
+
 def negotiate(request: web.Request) -> str:
     """Pick the page language for this request."""
-    asked = request.query.get("lang") or request.cookies.get("lang")
+    chosen = request.get(LANGUAGE)
+    if chosen is None:
+        chosen = _choose(request)
+        request[LANGUAGE] = chosen
+    return chosen
+
+
+def _choose(request: web.Request) -> str:
+    # Parsing the query and the cookies costs more than asking whether there are any.
+    asked = request.query.get("lang") if request.query_string else None
+    if not asked and hdrs.COOKIE in request.headers:
+        asked = request.cookies.get("lang")
     if asked in LANGUAGES:
         return asked
-    header = request.headers.get("Accept-Language", "")
+    header = request.headers.get(hdrs.ACCEPT_LANGUAGE, "")
+    language = _ACCEPTED.get(header)
+    if language is None:
+        language = accepted_language(header)
+        if len(header) <= MAX_REMEMBERED_HEADER:
+            if len(_ACCEPTED) >= MAX_REMEMBERED:
+                _ACCEPTED.clear()
+            _ACCEPTED[header] = language
+    return language
+
+
+def accepted_language(header: str) -> str:
+    """The language an Accept-Language value prefers most (Chinese when none fits)."""
     best, best_q = DEFAULT, -1.0
     for part in header.split(","):
         tag, _, params = part.strip().partition(";")
@@ -69,8 +102,15 @@ def negotiate(request: web.Request) -> str:
     return best
 
 
+_TRANSLATORS: dict[str, Any] = {}
+
+
 def translator(language: str):  # type: ignore[no-untyped-def]
-    """A ``t(key, **values)`` for templates."""
+    """A ``t(key, **values)`` for templates (one per language, made once)."""
+    try:
+        return _TRANSLATORS[language]
+    except KeyError:
+        pass
 
     def t(key: str, **values: object) -> str:
         entry = MESSAGES.get(key)
@@ -79,4 +119,7 @@ def translator(language: str):  # type: ignore[no-untyped-def]
         text = entry.get(language) or entry[DEFAULT]
         return text.format(**values) if values else text
 
+    if language in LANGUAGES:
+        _TRANSLATORS[language] = t
     return t
+

@@ -24,8 +24,20 @@ EXEMPT = ("/healthz", "/metrics", "/static/")
 MAX_CLIENTS = 100_000
 
 
+_KEYS: dict[str, str] = {}
+
+
 def client_key(address: str) -> str:
-    """What one client's requests are counted under."""
+    """What one client's requests are counted under (worked out once per address)."""
+    key = _KEYS.get(address)
+    if key is None:
+        if len(_KEYS) >= MAX_CLIENTS:
+            _KEYS.clear()
+        key = _KEYS[address] = _client_key(address)
+    return key
+
+
+def _client_key(address: str) -> str:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

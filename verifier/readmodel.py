@@ -149,24 +149,41 @@ class Freshness:
 
 class SqliteFreshness(Freshness):
     """SQLite: ``PRAGMA data_version`` moves when another connection commits (~2 µs);
-    only then is the registry counter read."""
+    only then is the registry counter read.
+
+    Under load many requests wait in the same pass of the event loop, and one check
+    serves them all: a check stays good until the loop has run every callback that was
+    already scheduled when it was made. Anything scheduled later (a request whose bytes
+    are read after the check, or any step that follows one) checks again. A request
+    served from the shared check was read from its socket before the check was made,
+    so a change committed before that request was sent is seen by it.
+    """
 
     def __init__(self, path: str) -> None:
         self._connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         self._data_version = -1
         self._registry_version = -1
+        #: The loop whose current pass the last check serves (None once it expired).
+        self._checked_on: asyncio.AbstractEventLoop | None = None
 
     async def changed(self) -> bool:
+        loop = asyncio.get_running_loop()
+        if self._checked_on is loop:
+            return False  # checked in this pass; whoever checked saw any change
         data_version = self._connection.execute("PRAGMA data_version").fetchone()[0]
-        if data_version == self._data_version:
-            return False
-        self._data_version = data_version
-        row = self._connection.execute("SELECT version FROM registry_version").fetchone()
-        version = row[0] if row else 0
-        if version == self._registry_version:
-            return False
-        self._registry_version = version
-        return True
+        changed = False
+        if data_version != self._data_version:
+            row = self._connection.execute("SELECT version FROM registry_version").fetchone()
+            version = row[0] if row else 0
+            self._data_version = data_version
+            changed = version != self._registry_version
+            self._registry_version = version
+        self._checked_on = loop
+        loop.call_soon(self._expire)
+        return changed
+
+    def _expire(self) -> None:
+        self._checked_on = None
 
     async def close(self) -> None:
         self._connection.close()
@@ -281,21 +298,27 @@ class ReadModel:
             return self._certificates[number]
         except KeyError:
             pass
+        generation = self.generation
         view = await asyncio.get_running_loop().run_in_executor(
             None, load_certificate, self.engine, number
         )
-        if len(self._certificates) > 200_000:
-            self._certificates.clear()
-        self._certificates[number] = view
+        # A change noticed while this view was read may have come after the read:
+        # then the view answers this request but is not kept.
+        if generation == self.generation:
+            if len(self._certificates) > 200_000:
+                self._certificates.clear()
+            self._certificates[number] = view
         return view
 
     async def keys(self) -> dict[str, PublicKey]:
         await self._check()
-        if self._keys is None:
-            self._keys = await asyncio.get_running_loop().run_in_executor(
-                None, load_keys, self.engine
-            )
-        return self._keys
+        keys = self._keys
+        if keys is None:
+            generation = self.generation
+            keys = await asyncio.get_running_loop().run_in_executor(None, load_keys, self.engine)
+            if generation == self.generation:
+                self._keys = keys
+        return keys
 
     def cached(self) -> dict[str, Any]:
         return {"certificates": len(self._certificates), "keys": self._keys is not None}

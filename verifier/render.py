@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup, escape
 
 from issuer.status import TIMEZONE
 from verifier import i18n
@@ -32,7 +34,20 @@ def moment(value: dt.datetime) -> str:
     """A time to the minute, Shanghai time (what a consumer compares with their clock)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
+    # Every scan page shows the time of the scan, and scans come many a minute: the
+    # text is kept per minute (Shanghai's offset is whole minutes, so a UTC minute is
+    # one Shanghai minute).
+    minute = int(value.timestamp() // 60)
+    shown = _MINUTES.get(minute)
+    if shown is None:
+        shown = value.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
+        if len(_MINUTES) >= 1024:
+            _MINUTES.clear()
+        _MINUTES[minute] = shown
+    return shown
+
+
+_MINUTES: dict[int, str] = {}
 
 
 _ENV = jinja2.Environment(
@@ -57,8 +72,16 @@ def language_switch_url(request: web.Request, language: str) -> str:
     other = "en" if language == "zh" else "zh"
     if request.method not in ("GET", "HEAD"):
         return f"/?lang={other}"
+    if not request.query_string:
+        return f"?lang={other}"
     query = [(k, v) for k, v in request.query.items() if k != "lang"]
     return "?" + urlencode([*query, ("lang", other)])
+
+
+def page_context(request: web.Request, language: str) -> dict[str, Any]:
+    """What every page template expects besides its own values."""
+    return {"lang": language, "t": i18n.translator(language), "request": request,
+            "switch_url": language_switch_url(request, language)}
 
 
 def render(request: web.Request, template: str, context: dict[str, Any], *,
@@ -67,19 +90,66 @@ def render(request: web.Request, template: str, context: dict[str, Any], *,
     """Render a page; ``?lang=`` is remembered in a cookie unless the page is publicly
     cacheable (``remember_language=False``), where a Set-Cookie would be shared."""
     language = i18n.negotiate(request)
-    html = _ENV.get_template(template).render(
-        lang=language, t=i18n.translator(language), request=request,
-        switch_url=language_switch_url(request, language), **context
-    )
+    html = _ENV.get_template(template).render(**page_context(request, language), **context)
+    return html_response(request, html, language, status=status, headers=headers,
+                         remember_language=remember_language)
+
+
+def html_response(request: web.Request, html: str, language: str, *, status: int = 200,
+                  headers: dict[str, str] | None = None,
+                  remember_language: bool = True) -> web.Response:
+    """A rendered page as the answer, with its language headers (and cookie)."""
     response = web.Response(text=html, status=status, content_type="text/html",
                             charset="utf-8", headers=headers)
     response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Language"] = "zh-CN" if language == "zh" else "en"
-    asked = request.query.get("lang")
+    asked = request.query.get("lang") if request.query_string else None
     if remember_language and asked in i18n.LANGUAGES and request.cookies.get("lang") != asked:
         response.set_cookie("lang", asked, max_age=LANGUAGE_COOKIE_AGE, path="/",
                             samesite="Lax", httponly=True, secure=request.secure)
     return response
+
+
+#: Open values are marked with private-use characters, which no template, translation
+#: or URL-encoded link contains.
+_FIRST_MARK = 0xE000
+
+
+def open_values(*names: str) -> dict[str, Markup]:
+    """A mark for each value a ``Stencil`` leaves open, to put in its context."""
+    return {name: Markup(chr(_FIRST_MARK + i)) for i, name in enumerate(names)}
+
+
+class Stencil:
+    """A template rendered once with some values left open, filled in per request.
+
+    For a page that is the same for many requests but for a few values: rendered with
+    a mark in place of each open value, it is kept as the text between the marks. The
+    template may print an open value (``{{ x }}``, or inside a translation) but must
+    not test or filter it: whatever decides the page's shape belongs to the key under
+    which the caller keeps the stencil. Values are escaped as the template would have
+    escaped them (``Markup`` goes in as it is).
+    """
+
+    def __init__(self, template: str, context: dict[str, Any],
+                 marks: dict[str, Markup]) -> None:
+        self.names = tuple(marks)
+        html = _ENV.get_template(template).render(**context)
+        parts = re.split("([" + "".join(marks.values()) + "])", html)
+        self._texts = parts[0::2]
+        self._holes = [ord(mark) - _FIRST_MARK for mark in parts[1::2]]
+
+    def fill(self, values: dict[str, Any]) -> str:
+        escaped = [escape(values[name]) for name in self.names]
+        out = [self._texts[0]]
+        for hole, text in zip(self._holes, self._texts[1:], strict=True):
+            out += (escaped[hole], text)
+        return "".join(out)
+
+
+def render_part(template: str, context: dict[str, Any]) -> Markup:
+    """A template rendered as a part of a page (already escaped)."""
+    return Markup(_ENV.get_template(template).render(**context))
 
 
 def render_error(request: web.Request, status: int, title: str, detail: str, *,

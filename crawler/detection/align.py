@@ -11,15 +11,17 @@ perspective inside a disc that its outline cannot show.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from crawler.detection.candidates import Candidate
-from crawler.detection.compare import roi
+from crawler.detection.compare import correlation, roi
 from crawler.references import (
     POLAR_ANGLES,
+    TEMPLATE,
     Reference,
     canonical_view,
     polar_view,
@@ -29,27 +31,32 @@ Matrix = npt.NDArray[np.float64]
 #: Rotations tried for a disc: the best correlation peaks (two, in case a worn or occluded
 #: print makes the runner-up the right one).
 ROTATION_PEAKS = 2
+#: A four-sided outline's first reading fixes its corner order when it correlates this well.
+_ORDER_KNOWN = 0.3
+
+
+Scored = tuple[float, Matrix]
 
 
 def hypotheses(cand: Candidate, ref: Reference, grey: npt.NDArray[np.float32]
-               ) -> list[list[Matrix]]:
-    """Homographies (3x3) from template pixels to image pixels, in stages: the most likely
-    first; later stages (other readings of a damaged outline) only matter when no earlier
-    one aligned."""
+               ) -> Iterator[list[Scored]]:
+    """Homographies (3x3) from template pixels to image pixels with their quick correlation,
+    in stages: the most likely first; later stages (other readings of a damaged outline) are
+    only drawn when no earlier one aligned."""
     from_template = _h(np.linalg.inv(_h(ref.to_template)))  # template px -> unit frame
     if ref.shape == "quad":
-        stages = []
-        for quads in (cand.quads[:1], cand.quads[1:]):
-            stage = []
-            for quad in quads:
-                for k in range(4):
-                    unit_to_image = cv2.getPerspectiveTransform(
-                        ref.corners.astype(np.float32),
-                        np.roll(quad, -k, axis=0).astype(np.float32),
-                    ).astype(np.float64)
-                    stage.append(unit_to_image @ from_template)
-            stages.append(stage)
-        return stages
+        first = _scored([_quad_map(cand.quads[0], k, ref) @ from_template for k in range(4)],
+                        grey, ref)
+        yield first
+        # Which corner is the emblem's top-left is read off the first corner set when that
+        # aligns at all; the other readings of the outline keep it.
+        best = int(np.argmax([c for c, _ in first]))
+        orders = [best] if first[best][0] >= _ORDER_KNOWN else list(range(4))
+        for quads in (cand.quads[1:], cand.restored):
+            if quads:
+                yield _scored([_quad_map(q, k, ref) @ from_template
+                               for q in quads for k in orders], grey, ref)
+        return
     polar = polar_view(canonical_view(grey, cand.unit))
     spectrum = np.fft.rfft(polar, axis=0) * np.conj(np.fft.rfft(ref.polar, axis=0))
     corr = np.fft.irfft(spectrum, n=POLAR_ANGLES, axis=0).sum(axis=1)
@@ -57,7 +64,28 @@ def hypotheses(cand: Candidate, ref: Reference, grey: npt.NDArray[np.float32]
     for shift in _peaks(corr, ROTATION_PEAKS):
         angle = 2 * math.pi * shift / POLAR_ANGLES
         out.append(_h(cand.unit) @ _rotation(angle) @ from_template)
-    return [out]
+    yield _scored(out, grey, ref)
+
+
+def _scored(maps: list[Matrix], grey: npt.NDArray[np.float32], ref: Reference
+            ) -> list[Scored]:
+    return [(correlation(grey, h, ref, pixels(h), fast=True), h) for h in maps]
+
+
+def pixels(h: Matrix) -> float:
+    """How many image pixels the template's width spans at its centre."""
+    c = TEMPLATE / 2
+    pts = np.array([[[c - 1, c], [c + 1, c], [c, c - 1], [c, c + 1]]], np.float64)
+    p = cv2.perspectiveTransform(pts, h)[0]
+    scale = (np.linalg.norm(p[1] - p[0]) + np.linalg.norm(p[3] - p[2])) / 4
+    return float(scale * TEMPLATE)
+
+
+def _quad_map(quad: npt.NDArray[np.float64], k: int, ref: Reference) -> Matrix:
+    """Homography from the reference's unit frame onto ``quad`` with corner ``k`` first."""
+    return cv2.getPerspectiveTransform(
+        ref.corners.astype(np.float32), np.roll(quad, -k, axis=0).astype(np.float32)
+    ).astype(np.float64)
 
 
 def _peaks(corr: npt.NDArray[np.float64], count: int) -> list[int]:
@@ -80,16 +108,17 @@ def _h(affine: Matrix) -> Matrix:
 _ECC_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 20, 1e-3)
 
 
-def refine_ecc(h: Matrix, grey: npt.NDArray[np.float32], ref: Reference, pixels: float
-               ) -> Matrix:
-    """Polish ``h`` (a full perspective map) by ECC alignment of the image to the template."""
+def refine_ecc(h: Matrix, grey: npt.NDArray[np.float32], ref: Reference, pixels: float,
+               seen: npt.NDArray[np.bool_] | None = None) -> Matrix:
+    """Polish ``h`` (a full perspective map) by ECC alignment of the image to the template,
+    over the template pixels ``seen`` (default: the whole emblem)."""
     crop, warp64 = roi(grey, h)
     if min(crop.shape[:2]) < 8:
         return h
     shift = warp64 @ np.linalg.inv(h)  # image px -> crop px
     warp = warp64.astype(np.float32)
     template = ref.look(pixels)
-    mask = ref.mask.astype(np.uint8) * 255
+    mask = (ref.mask if seen is None else seen).astype(np.uint8) * 255
     try:
         if hasattr(cv2, "findTransformECCWithMask"):  # recent OpenCV: mask on the template
             _, warp = cv2.findTransformECCWithMask(

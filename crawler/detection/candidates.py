@@ -16,21 +16,24 @@ import numpy.typing as npt
 
 from crawler.references import Reference, apply, fit_ellipse, fit_quads, invert, unit_to_image
 
-#: Hue tolerance around the reference's hue, OpenCV units (2 degrees each): colour casts of
-#: cameras and white balance move a print's hue by up to about 20 degrees.
-HUE_TOLERANCE = 12
-#: Saturation thresholds, as shares of the reference's: a loose one for small, blurred or
-#: washed-out prints, a strict one that separates a print from a paler ground of its hue
-#: (a red seal on pink card).
-SATURATION_LEVELS = (0.21, 0.5)
-#: Smallest find, as the diameter of its outline in working pixels.
-MIN_SIZE = 18
+#: Colour levels, loose first: (share of the reference's saturation, hue tolerance around
+#: its hue in OpenCV units of 2 degrees). A loose one for small, blurred or washed-out prints
+#: (colour casts move a print's hue by up to about 20 degrees); a stricter one that separates
+#: a print from a paler ground of its hue (a red seal on pink card); and a strictest one for a
+#: print on packaging of nearly its own colour (a red seal on a kraft box under warm light,
+#: an orange sticker touching it), which only the print's full saturation sets apart.
+COLOUR_LEVELS = ((0.21, 12), (0.5, 12), (0.75, 7))
+#: Smallest find, as the diameter of its outline in working pixels: 5 % of an 800-pixel
+#: image is 40; below about 28 nothing of the lettering is left to compare.
+MIN_SIZE = 28
 #: Share of its hull the colour must cover (the stand-in seal's red covers about 0.75).
 MIN_FILL = 0.35
 #: Share of its hull the outline must enclose.
 MIN_SOLIDITY = 0.5
 #: Corner sets tried per four-sided candidate (a corner cut off leaves several readings).
 _MAX_QUADS = 6
+#: A blob inside a found mark and smaller than this share of it is part of its print.
+NESTED = 0.4
 #: At most this many blobs per reference are examined (largest first).
 MAX_CANDIDATES = 24
 
@@ -42,61 +45,70 @@ class Candidate:
     hull: npt.NDArray[np.float64]  # convex hull, image pixels
     unit: npt.NDArray[np.float64]  # affine 2x3: unit circle -> the fitted ellipse
     quads: list[npt.NDArray[np.float64]]  # corner sets, clockwise, for "quad" references
+    #: ...and the first one with one side moved out to the reference's proportions, for an
+    #: outline cut straight across by something in front (the edge of another box).
+    restored: list[npt.NDArray[np.float64]]
     size: float  # diameter of the fitted ellipse's major axis, pixels
 
 
 def colour_masks(hsv: npt.NDArray[np.uint8], ref: Reference) -> list[npt.NDArray[np.uint8]]:
-    """Pixels of about the reference's colour, at each saturation level (loose first)."""
+    """Pixels of about the reference's colour, at each colour level (loose first)."""
     hue, sat, val = cv2.split(hsv)
     levels = np.arange(256)
     dh = np.abs((levels - ref.hue + 90) % 180 - 90)
-    lut = np.where((levels < 180) & (dh <= HUE_TOLERANCE), 255, 0).astype(np.uint8)
-    base = cv2.LUT(hue, lut)
     _, bright = cv2.threshold(val, max(30.0, 0.25 * ref.value), 255, cv2.THRESH_BINARY)
-    base = cv2.bitwise_and(base, bright)
+    hues: dict[int, npt.NDArray[np.uint8]] = {}
     masks = []
-    for share in SATURATION_LEVELS:
+    for share, tolerance in COLOUR_LEVELS:
+        if tolerance not in hues:
+            lut = np.where((levels < 180) & (dh <= tolerance), 255, 0).astype(np.uint8)
+            hues[tolerance] = cv2.bitwise_and(cv2.LUT(hue, lut), bright)
         _, saturated = cv2.threshold(sat, share * ref.saturation, 255, cv2.THRESH_BINARY)
-        masks.append(cv2.bitwise_and(base, saturated))
+        masks.append(cv2.bitwise_and(hues[tolerance], saturated))
     return masks
 
 
 def candidates(hsv: npt.NDArray[np.uint8], ref: Reference) -> list[Candidate]:
-    """Candidates at every saturation level, each place once."""
-    out: list[Candidate] = []
+    """Candidates at every colour level, each place once, largest first."""
+    found: list[Candidate] = []
     for mask in colour_masks(hsv, ref):
-        for cand in find_candidates(mask, ref):
-            centre = cand.unit[:, 2]
-            if not any(
-                np.hypot(*(centre - o.unit[:, 2])) < 0.1 * o.size and 0.85 < cand.size / o.size
-                < 1.18 for o in out
-            ):
-                out.append(cand)
-    return out
+        found += find_candidates(mask, ref, found)
+    found.sort(key=lambda c: -c.size)
+    return found
 
 
-def find_candidates(mask: npt.NDArray[np.uint8], ref: Reference) -> list[Candidate]:
-    """Connected parts of the colour mask whose hull fits the reference's outline."""
+def part_of(cand: Candidate, other: Candidate) -> bool:
+    """Whether ``cand`` is a piece of ``other``'s print: inside it and much smaller (the
+    counters of its letters), so that once ``other`` is found it needs no look."""
+    point = tuple(float(v) for v in cand.unit[:, 2])
+    return (cand.size < NESTED * other.size
+            and cv2.pointPolygonTest(other.hull.astype(np.float32), point, False) >= 0)
+
+
+def find_candidates(mask: npt.NDArray[np.uint8], ref: Reference,
+                    known: list[Candidate] | None = None) -> list[Candidate]:
+    """Connected parts of the colour mask whose hull fits the reference's outline, except
+    those already ``known`` (found at another colour level)."""
     # Closing bridges the thin light rings and lettering that cut a small emblem's colour
     # into pieces once blurred and compressed.
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _KERNEL)
     # Every component's outer boundary (two-level hierarchy, top level), not only outermost
     # contours: an emblem often sits in a hole of a larger region of its own colour (a white
     # label on a red box), which RETR_EXTERNAL would skip.
-    contours, hierarchy = cv2.findContours(closed, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    contours, hierarchy = cv2.findContours(closed, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return []
     parents = hierarchy[0][:, 3]
     max_size = 0.95 * max(mask.shape)
-    min_points = int(2.5 * MIN_SIZE)  # a closed boundary around something MIN_SIZE across
-    big = [(len(c), i) for i, c in enumerate(contours) if len(c) >= min_points and parents[i] < 0]
+    boxes = [cv2.boundingRect(c) if parents[i] < 0 else (0, 0, 0, 0)
+             for i, c in enumerate(contours)]
+    big = [(max(b[2], b[3]), i) for i, b in enumerate(boxes)
+           if MIN_SIZE <= max(b[2], b[3]) <= max_size]
     big.sort(reverse=True)
     out: list[Candidate] = []
     for _, i in big[: MAX_CANDIDATES * 2]:
         contour = contours[i]
-        x, y, w, h = cv2.boundingRect(contour)
-        if max(w, h) < MIN_SIZE or max(w, h) > max_size:
-            continue
+        x, y, w, h = boxes[i]
         hull = cv2.convexHull(contour)
         hull_area = cv2.contourArea(hull)
         # An emblem's outline is convex but where something in front bites into it; a
@@ -110,11 +122,27 @@ def find_candidates(mask: npt.NDArray[np.uint8], ref: Reference) -> list[Candida
         filled = cv2.countNonZero(cv2.bitwise_and(closed[y : y + h, x : x + w], inside))
         if filled < MIN_FILL * hull_area:
             continue
-        cand = _shape(hull.reshape(-1, 2).astype(np.float64), ref)
+        cand = _shape(hull.reshape(-1, 2).astype(np.float64), ref, (known or []) + out)
         if cand is not None:
             out.append(cand)
             if len(out) == MAX_CANDIDATES:
                 break
+    return out
+
+
+def _restore(quad: npt.NDArray[np.float64], k: int, ratio: float
+             ) -> npt.NDArray[np.float64] | None:
+    """``quad`` with side ``k`` (corners k, k+1) moved out along its neighbouring sides until
+    they are ``ratio`` times as long as the opposite side; None when that is no longer."""
+    a, b, c, d = (quad[(k + i) % 4] for i in range(4))  # side a-b is moved; c-d stays
+    length = ratio * float(np.linalg.norm(d - c))
+    da, cb = a - d, b - c
+    na, nb = float(np.linalg.norm(da)), float(np.linalg.norm(cb))
+    if min(na, nb) < 1e-6 or length < 1.08 * max(na, nb):
+        return None
+    out = quad.copy()
+    out[k % 4] = d + da / na * length
+    out[(k + 1) % 4] = c + cb / nb * length
     return out
 
 
@@ -128,17 +156,23 @@ def _complete(quad: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.float64]:
 _KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
 
 
-def _shape(hull: npt.NDArray[np.float64], ref: Reference) -> Candidate | None:
+def _shape(hull: npt.NDArray[np.float64], ref: Reference, known: list[Candidate]
+           ) -> Candidate | None:
     ellipse = fit_ellipse(hull)
     if ellipse is None:
         return None
-    _, _, a, b, _ = ellipse
+    cx, cy, a, b, _ = ellipse
     if min(a, b) / max(a, b) < 0.3:  # seen more obliquely than any listing photo shows a box
         return None
+    size = 2 * max(a, b)
+    if any(np.hypot(cx - o.unit[0, 2], cy - o.unit[1, 2]) < 0.1 * o.size
+           and 0.85 < size / o.size < 1.18 for o in known):
+        return None  # the same place, already found
     unit = unit_to_image(ellipse)
     pts = apply(invert(unit), hull)
     radii = np.hypot(pts[:, 0], pts[:, 1])
     quads: list[npt.NDArray[np.float64]] = []
+    restored: list[npt.NDArray[np.float64]] = []
     if ref.shape == "ellipse":
         # Hull vertices of a disc lie on its ellipse even when a finger bites into it.
         if float(np.percentile(np.abs(radii - 1), 90)) > 0.12:
@@ -155,4 +189,9 @@ def _shape(hull: npt.NDArray[np.float64], ref: Reference) -> Candidate | None:
                 quads.append(quad)
         if not quads:
             return None
-    return Candidate(hull=hull, unit=unit, quads=quads, size=2 * max(a, b))
+        for k in range(4):
+            for ratio in ref.side_ratios:
+                quad = _restore(quads[0], k, ratio)
+                if quad is not None:
+                    restored.append(quad)
+    return Candidate(hull=hull, unit=unit, quads=quads, restored=restored, size=size)

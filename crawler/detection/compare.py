@@ -7,36 +7,62 @@ The candidate is sampled into the template's frame and compared two ways:
   which differs in a few strokes;
 * the largest local difference: the candidate's grey levels mapped onto the reference's by
   rank (undoing brightness, contrast and gamma), then the mean difference in every small
-  window; a missing or extra stroke shows here.
+  window inside the emblem; a missing or extra stroke shows here. Large finds are compared
+  again at twice the template's size, where a look-alike's thin strokes are no longer
+  averaged away.
 
-Pixels that cannot be the emblem's print (neither its ground nor its ink nor a blend, or
-clearly of another hue) are taken as hidden by something in front and left out of both, so a
-finger or a sticker over part of the mark does not sink it.
+Pixels that cannot be the emblem's print are taken as hidden by something in front and left
+out of both, so a finger or a sticker over part of the mark does not sink it: colours that
+no blend of the find's own ground and ink can give, and flat patches of an in-between colour
+that reach in from the emblem's edge (see ``_hidden``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from crawler.detection.candidates import HUE_TOLERANCE
-from crawler.references import TEMPLATE, Reference
+from crawler.references import FINE, TEMPLATE, Reference
 
 Matrix = npt.NDArray[np.float64]
 Float = npt.NDArray[np.float32]
 
-#: Hue difference (OpenCV units, 2 degrees each) from every emblem colour beyond which a
-#: saturated pixel is taken as something in front of the emblem.
-OFF_HUE = 14
-#: Side of the window the local residual is measured in, template pixels.
-LOCAL_WINDOW = 3
+#: Distance from every blend of a find's ground and ink (chroma, luma at half weight, grey
+#: levels) beyond which a pixel is taken as something in front: at least OFF_COLOUR, and
+#: OFF_SHARE of the ground-to-ink distance for high-contrast prints.
+OFF_COLOUR = 22.0
+OFF_SHARE = 0.1
+#: A flat patch of another colour than the ground: the spread of its ground-to-ink position
+#: within FLAT_WINDOW template pixels stays under FLAT_SPREAD, and it covers at least
+#: MIN_PATCH of the emblem.
+FLAT_WINDOW = 5
+FLAT_SPREAD = 0.07
+MIN_PATCH = 0.015
+#: ...and differs from what the reference shows there by this much on average (0..1 from
+#: ground to ink).
+MISMATCH = 0.25
+#: Side of the window the local residual is measured in, template pixels: about a stroke
+#: and the gap beside it, so a stroke missing or added fills much of one window.
+LOCAL_WINDOW = 5
+#: Blurs (template pixels) the reference is also compared at: the photo may be softer.
+_BLURS = (0.0, 0.7, 1.2)
+#: Finds at least this share of FINE across are also compared at FINE, in windows of
+#: FINE_WINDOW pixels, at blurs of _FINE_BLURS.
+FINE_FROM = 0.9
+FINE_WINDOW = 7
+#: The fine difference counts at this weight: genuine large finds stay under about 0.2
+#: there, "上晶" for "上品" is 0.3 and more; at 0.8 the threshold falls halfway, at 0.25.
+FINE_WEIGHT = 0.8
+_FINE_BLURS = (0.0, 1.4, 2.4)
 #: The overall correlation counts against the threshold with this margin, so that it only
 #: vetoes clear mismatches and the local difference decides the close calls.
 NCC_MARGIN = 0.175
+#: Visible pieces smaller than this share of the emblem are left out as well.
+MIN_PIECE = 0.04
 #: Less than this share of the emblem visible: no decision, no find.
 MIN_VISIBLE = 0.45
 
@@ -46,6 +72,8 @@ class Comparison:
     ncc: float  # normalised correlation over all visible pixels
     local: float  # largest local difference, in units of the reference's contrast
     visible: float  # share of the emblem not hidden
+    fine: float  # largest local difference at the fine size (0 for finds too small for it)
+    seen: npt.NDArray[np.bool_] = field(repr=False, compare=False)  # ...and where, template px
 
     @property
     def score(self) -> float:
@@ -53,23 +81,29 @@ class Comparison:
         correlation (plus ``NCC_MARGIN``); 0 when too little of the emblem is visible."""
         if self.visible < MIN_VISIBLE:
             return 0.0
-        return float(np.clip(min(1.0 - self.local, self.ncc + NCC_MARGIN), 0.0, 1.0))
+        worst = max(self.local, FINE_WEIGHT * self.fine)
+        return float(np.clip(min(1.0 - worst, self.ncc + NCC_MARGIN), 0.0, 1.0))
 
 
-def sample(image: npt.NDArray[np.generic], h: Matrix) -> npt.NDArray[np.float32]:
-    """The image seen through ``h`` (template pixels -> image pixels), template-sized."""
-    crop, hc = roi(image, h)
-    return cv2.warpPerspective(crop, hc, (TEMPLATE, TEMPLATE),
+def sample(image: npt.NDArray[np.generic], h: Matrix, size: int = TEMPLATE
+           ) -> npt.NDArray[np.float32]:
+    """The image seen through ``h`` (template pixels -> image pixels), ``size`` pixels
+    square (``h`` scaled when ``size`` is not the template's)."""
+    if size != TEMPLATE:
+        h = h @ np.diag([TEMPLATE / size, TEMPLATE / size, 1.0])
+    crop, hc = roi(image, h, size)
+    return cv2.warpPerspective(crop, hc, (size, size),
                                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
 
 
-def roi(image: npt.NDArray[np.generic], h: Matrix, margin: int = 4
+def roi(image: npt.NDArray[np.generic], h: Matrix, size: int = TEMPLATE, margin: int = 4
         ) -> tuple[npt.NDArray[np.generic], Matrix]:
-    """The part of the image ``h`` maps the template onto, shrunk (area-averaged) to about
-    the template's scale, and the map into it: sampling a large find straight into a small
+    """The part of the image ``h`` maps a ``size``-pixel square onto, shrunk (area-averaged)
+    to about that scale, and the map into it: sampling a large find straight into a small
     template would alias its fine lettering."""
-    corners = cv2.perspectiveTransform(_FRAME, h)[0]
+    frame = np.array([[[0, 0], [size, 0], [size, size], [0, size]]], np.float64)
+    corners = cv2.perspectiveTransform(frame, h)[0]
     if not np.isfinite(corners).all():
         return image, h
     x0, y0 = (np.floor(corners.min(axis=0)).astype(int) - margin).tolist()
@@ -81,7 +115,7 @@ def roi(image: npt.NDArray[np.generic], h: Matrix, margin: int = 4
     crop = image[y0:y1, x0:x1]
     shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1.0]])
     side = max(x1 - x0, y1 - y0)
-    factor = 1.25 * TEMPLATE / side
+    factor = 1.25 * size / side
     if factor < 0.8:
         w, hh = max(1, round((x1 - x0) * factor)), max(1, round((y1 - y0) * factor))
         crop = cv2.resize(crop, (w, hh), interpolation=cv2.INTER_AREA)
@@ -89,32 +123,70 @@ def roi(image: npt.NDArray[np.generic], h: Matrix, margin: int = 4
     return np.ascontiguousarray(crop), shift @ h
 
 
-_FRAME = np.array([[[0, 0], [TEMPLATE, 0], [TEMPLATE, TEMPLATE], [0, TEMPLATE]]], np.float64)
 
 
 def compare(rgb: npt.NDArray[np.uint8], grey: Float, h: Matrix, ref: Reference,
-            pixels: float) -> Comparison:
+            pixels: float, threshold: float = 0.0) -> Comparison:
+    """The comparison of the find ``h`` maps the template onto. The fine check (large finds
+    only) is skipped when the rest already scores under ``threshold``: it can only lower a
+    score."""
     patch = sample(grey, h)
     colour = sample(rgb, h)
     # Blends at an occluder's edge are hidden too.
-    visible = ref.mask & ~cv2.dilate(_hidden(colour, ref).astype(np.uint8), _GROW).astype(bool)
     look = ref.look(pixels)
+    visible = _visible(_hidden(colour, look, ref), ref)
     share = float(visible.sum()) / max(1, int(ref.mask.sum()))
     ncc = _ncc(patch[visible], look[visible])
-    return Comparison(ncc=ncc, local=_local_residual(patch, look, visible), visible=share)
+    local = _local_residual(patch, look, visible, ref.inner)
+    fine = 0.0
+    coarse = Comparison(ncc=ncc, local=local, visible=share, fine=0.0, seen=visible)
+    if pixels >= FINE_FROM * FINE and coarse.score >= threshold:
+        seen = cv2.resize(visible.astype(np.uint8), (FINE, FINE),
+                          interpolation=cv2.INTER_NEAREST).astype(bool)
+        fine = _local_residual(sample(grey, h, FINE), ref.fine, seen, ref.fine_inner,
+                               window=FINE_WINDOW, blurs=_FINE_BLURS)
+    return Comparison(ncc=ncc, local=local, visible=share, fine=fine, seen=visible)
+
+
+def _visible(hidden: npt.NDArray[np.bool_], ref: Reference) -> npt.NDArray[np.bool_]:
+    """The emblem less what is hidden, the blends at an occluder's edge, and small pieces
+    left between hidden parts (the white star on a black sticker), which say too little."""
+    visible = ref.mask & ~cv2.dilate(hidden.astype(np.uint8), _GROW).astype(bool)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(visible.astype(np.uint8), 4)
+    if count > 2:
+        small = stats[:, cv2.CC_STAT_AREA] < MIN_PIECE * ref.mask.sum()
+        small[0] = False
+        visible &= ~small[labels]
+    return visible
 
 
 def correlation(grey: Float, h: Matrix, ref: Reference, pixels: float, *,
                 fast: bool = False) -> float:
     """Overall correlation only: the cheap figure hypotheses are ranked by. ``fast`` samples
-    straight from the full image (aliased for large finds, fine for ranking)."""
+    straight from the full image (aliased for large finds, fine for ranking).
+
+    Something in front of a mark comes in from one side, so the figure is the better of the
+    correlation over the whole emblem and over the emblem less its worst quarter (two
+    neighbouring eighths around the centre): a mark a quarter hidden still ranks high."""
     if fast:
         patch = cv2.warpPerspective(grey, h, (TEMPLATE, TEMPLATE),
                                     flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                     borderMode=cv2.BORDER_REPLICATE)
     else:
         patch = sample(grey, h)
-    return _ncc(patch[ref.mask], ref.look(pixels)[ref.mask])
+    a = patch[ref.mask]
+    if a.size < 16:
+        return 0.0
+    b = ref.look(pixels)[ref.mask]
+    a = a - a.mean()
+    b = b - b.mean()
+    # Sums and sums of squares and products over everything and over everything less each
+    # two neighbouring eighths, in one product with the reference's selection matrix.
+    sa, sb, saa, sbb, sab = (ref.quarters @ np.stack([a, b, a * a, b * b, a * b], axis=1)).T
+    n = ref.quarter_sizes
+    den = np.sqrt(np.maximum(saa - sa * sa / n, 0) * np.maximum(sbb - sb * sb / n, 0))
+    ncc = np.where(den > 1e-6, (sab - sa * sb / n) / np.maximum(den, 1e-6), 0.0)
+    return float(ncc.max())
 
 
 def _ncc(a: Float, b: Float) -> float:
@@ -126,85 +198,109 @@ def _ncc(a: Float, b: Float) -> float:
     return float((a * b).sum()) / den if den > 1e-6 else 0.0
 
 
-def _hidden(colour: Float, ref: Reference) -> npt.NDArray[np.bool_]:
-    """Pixels that cannot be the emblem's print: far from every blend of its ground and its
-    light ink as this photo shows them, or clearly coloured in another hue.
+def _hidden(colour: Float, look: Float, ref: Reference) -> npt.NDArray[np.bool_]:
+    """Pixels that cannot be the emblem's print, taken as hidden by something in front.
 
-    The photo's ground colour is the median of the pixels of about the reference's hue (the
-    majority of an emblem, whatever is in front of it), its ink the lightest unsaturated
-    pixels; neither needs the alignment to be right to the pixel. A look-alike's strokes are
-    ground and ink too, so they stay visible and are judged.
+    A print has two colours, its ground and its ink, and their blends at the edges of
+    strokes. Both are read off the find itself (medians over the template's ground and over
+    the lightest of its ink), so a colour cast or a tinted paper changes nothing. Two kinds
+    of pixel are then not the print:
+
+    * colours far from every blend of the two, measured with chroma weighted above luma
+      (a JPEG keeps luma sharp and smears chroma, which pushes edge pixels off the blends
+      in RGB but not in chroma);
+    * a flat patch of a colour other than the ground where the reference shows something
+      else: a finger over a red seal is about halfway between red and white in every
+      channel. Blends in a print are as thin as the blur; such a patch is only taken when
+      it is large and reaches the emblem's edge, as anything in front of it does, so a
+      look-alike's different stroke inside the emblem is never excused as hidden.
     """
-    img = np.clip(colour, 0, 255).astype(np.uint8)
-    hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
-    h = hsv[..., 0].astype(np.int16)
-    sat = hsv[..., 1]
-    near = np.abs((h - round(ref.hue) + 90) % 180 - 90) <= HUE_TOLERANCE
-    ground_px = ref.mask & near & (sat > 0.3 * ref.saturation)
-    if ground_px.sum() < 16:
-        return np.zeros(ref.mask.shape, bool)
-    ground = np.median(colour[ground_px], axis=0)
-    ground_hue = int(np.median(h[ground_px]))
-    pale = ref.mask & (sat < 80)
-    pool = colour[pale] if pale.sum() >= 16 else colour[ref.mask]
+    smooth = cv2.GaussianBlur(colour, (0, 0), 0.8)
+    lg = float(np.median(look[ref.ground]))
+    li = float(np.percentile(look[ref.ink], 90))
+    expected = (look - lg) / max(li - lg, 1e-3)
+    # The photo may be softer than the look for its size: a blurred ring is not a patch.
+    softer = cv2.GaussianBlur(expected, (0, 0), 1.2)
+    ground = np.median(smooth[ref.ground], axis=0)
+    # The lightest tenth of the ink: pure ink even where the find is blurred, and lighter
+    # than a finger that may cover much of the lettering.
+    pool = smooth[ref.ink]
     luma = pool @ _LUMA
     ink = np.median(pool[luma >= np.percentile(luma, 90)], axis=0)
-    spread = float(np.linalg.norm(ink - ground))
-    limit = max(35.0, 0.22 * spread)
-    flat = colour.reshape(-1, 3)
-    hidden = (_segment_distance(flat, ground, ink) > limit).reshape(ref.mask.shape)
-    # Blends of a red and white pass close to skin in RGB, but not in hue: a clearly
-    # coloured pixel of another hue than the ground's is something in front.
-    off = np.abs((h - ground_hue + 90) % 180 - 90)
-    ink_hsv = cv2.cvtColor(np.clip(ink, 0, 255).astype(np.uint8)[None, None], cv2.COLOR_RGB2HSV)
-    if int(ink_hsv[0, 0, 1]) > 40:  # a colour cast tints the light ink: its hue is the ink's
-        off = np.minimum(off, np.abs((h - int(ink_hsv[0, 0, 0]) + 90) % 180 - 90))
-    hidden |= (sat > 70) & (off > OFF_HUE)
-    return hidden
+    yg, yi, yc = _ycc(ground), _ycc(ink), _ycc(smooth)
+    axis = yi - yg
+    span = float(axis @ axis)
+    none = np.zeros(ref.mask.shape, bool)
+    if span < 30.0**2:  # no contrast left to tell print from anything else
+        return none
+    t = ((yc - yg) @ axis) / span
+    off = yc - (yg + np.clip(t, -0.25, 1.25)[..., None] * axis)
+    dist = np.sqrt(0.25 * off[..., 0] ** 2 + off[..., 1] ** 2 + off[..., 2] ** 2)
+    hidden = dist > max(OFF_COLOUR, OFF_SHARE * math.sqrt(span))
+
+    # Where the reference (as blurred as the find) expects ground or ink, and the find
+    # shows a flat in-between colour instead.
+    k = (FLAT_WINDOW, FLAT_WINDOW)
+    mean = cv2.blur(t.astype(np.float32), k)
+    var = cv2.blur((t * t).astype(np.float32), k) - mean * mean
+    flat = (var < FLAT_SPREAD**2) & (t > 0.15) & ref.mask
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(flat.astype(np.uint8), 8)
+    if count > 1:
+        rim = ref.mask & ~cv2.erode(ref.mask.astype(np.uint8), _RIM).astype(bool)
+        touching = np.zeros(count, bool)
+        touching[np.unique(labels[rim & flat])] = True
+        area = stats[:, cv2.CC_STAT_AREA]
+        differs = np.minimum(np.abs(t - expected), np.abs(t - softer))
+        wrong = np.bincount(labels[flat], weights=differs[flat], minlength=count)
+        keep = touching & (area >= MIN_PATCH * ref.mask.sum()) & (wrong > MISMATCH * area)
+        keep[0] = False
+        hidden |= keep[labels]
+    return hidden & ref.mask
 
 
-_GROW = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+def _ycc(rgb: Float) -> Float:
+    """Luma and the two colour-difference axes (BT.601), the way JPEG stores a photo."""
+    y = rgb @ _LUMA
+    return np.stack([y, 0.564 * (rgb[..., 2] - y), 0.713 * (rgb[..., 0] - y)], axis=-1)
+
+
+_GROW = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+_RIM = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
-def _segment_distance(px: Float, a: Float, b: Float) -> Float:
-    d = b - a
-    # A little past either end too: the photo's extremes go beyond the estimated colours.
-    t = np.clip(((px - a) @ d) / max(float(d @ d), 1e-6), -0.25, 1.25)
-    nearest = a + t[:, None] * d
-    return np.sqrt(((px - nearest) ** 2).sum(axis=1))
-
-
-def _local_residual(patch: Float, look: Float, visible: npt.NDArray[np.bool_]) -> float:
+def _local_residual(patch: Float, look: Float, visible: npt.NDArray[np.bool_],
+                    inner: npt.NDArray[np.bool_], window: int = LOCAL_WINDOW,
+                    blurs: tuple[float, ...] = _BLURS) -> float:
     """The largest mean difference in a small window between the candidate and the reference,
     after mapping the candidate's grey levels onto the reference's by their ranks (which
     undoes any brightness, contrast or gamma change), in units of the reference's contrast.
-    A missing or extra stroke shows here even when the overall correlation barely moves."""
+    A missing or extra stroke shows here even when the overall correlation barely moves.
+    Only windows inside ``inner`` count: the emblem's own edge blends with whatever is
+    around it, which says nothing about the emblem."""
     p = patch[visible]
     if p.size < 16:
         return 9.0
     ps = np.sort(p)
-    rank = np.clip(np.searchsorted(ps, patch, side="left").astype(np.float32)
-                   / max(1, ps.size - 1), 0, 1)
-    k = LOCAL_WINDOW
-    den = cv2.boxFilter(visible.astype(np.float32), -1, (k, k), normalize=False,
+    last = ps.size - 1
+    index = np.searchsorted(ps, patch, side="left").clip(0, last)
+    region = visible & inner
+    k = window
+    den = cv2.boxFilter(region.astype(np.float32), -1, (k, k), normalize=False,
                         borderType=cv2.BORDER_CONSTANT)
     full = den >= k * k - 0.5  # windows entirely on the visible emblem
     if not full.any():
         return 9.0
     best = 9.0
-    for blur in _BLURS:  # the photo may be softer than the look for its size
+    for blur in blurs:  # the photo may be softer than the look for its size
         t = cv2.GaussianBlur(look, (0, 0), blur) if blur else look
         ts = np.sort(t[visible])
-        contrast = float(ts[int(0.95 * (ts.size - 1))] - ts[int(0.05 * (ts.size - 1))])
+        contrast = float(ts[int(0.95 * last)] - ts[int(0.05 * last)])
         if contrast < 1e-3:
             continue
-        mapped = np.interp(rank, np.linspace(0, 1, ts.size), ts).astype(np.float32)
-        r = np.abs(mapped - t) / contrast
-        r[~visible] = 0
+        r = np.abs(ts[index] - t) / contrast  # the same rank in the reference's levels
+        r[~region] = 0
         num = cv2.boxFilter(r, -1, (k, k), normalize=False, borderType=cv2.BORDER_CONSTANT)
         best = min(best, float(num[full].max()) / (k * k))
     return best
 
-
-_BLURS = (0.0, 0.7, 1.2)

@@ -49,7 +49,11 @@ def _one_line(exc: BaseException) -> str:
 
 
 #: Commands whose modules are heavy to import (OpenCV...), loaded only when used.
-LAZY_COMMANDS = {"detect": "crawler.detect_cli:detect"}
+LAZY_COMMANDS = {
+    "detect": "crawler.detect_cli:detect",
+    "crawl": "shangpin.cli.crawl:crawl",
+    "market": "shangpin.cli.market:market",
+}
 
 
 class ShangpinGroup(click.Group):
@@ -84,9 +88,9 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from shangpin.cli import codes, db, demo, keys, marks, registry, serve, verify
+    from shangpin.cli import codes, db, demo, keys, marks, registry, serve, users, verify
 
-    for module in (db, keys, registry, marks, codes, verify, demo, serve):
+    for module in (db, keys, registry, marks, codes, verify, demo, serve, users):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -25,23 +25,20 @@ def demo() -> None:
 @click.option(
     "--if-empty",
     is_flag=True,
-    help="Do nothing (and succeed) when the database already holds certificates.",
+    help="Do nothing (and succeed) when the database already holds the demo.",
 )
 @json_option
 @pass_app
 def seed(app: App, marks: Path | None, if_empty: bool, as_json: bool) -> None:
     """Fill an empty database with subjects, bodies and certificates in every status."""
-    from sqlalchemy import func, select
-
+    from shangpin.demo import is_seeded
     from shangpin.demo import seed as seed_registry
-    from storage.models import Certificate
 
     passphrase = app.settings.require_passphrase()
     on = status.today()
     with app.transaction() as session:
-        held = session.scalar(select(func.count()).select_from(Certificate)) or 0
-        if held and if_empty:
-            click.echo(f"the database already holds {held} certificates; not seeding", err=True)
+        if if_empty and is_seeded(session):
+            click.echo("the database already holds the demo; not seeding", err=True)
             return
         numbers = seed_registry(session, passphrase)
         records = [

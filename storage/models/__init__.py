@@ -8,20 +8,28 @@ from storage.models.certificates import (
     SurveillanceVisit,
 )
 from storage.models.codes import UnitCodeBatch
+from storage.models.crawl import ImageAnalysis, ListingCapture
 from storage.models.keys import SigningKey
 from storage.models.scans import Alert, ConsumerReport, RegistryVersion, Scan
+from storage.models.staff import AuditEntry, StaffRole, StaffSession, StaffUser
 from storage.models.subjects import CertificationBody, Subject
 
 __all__ = [
     "Alert",
+    "AuditEntry",
     "ConsumerReport",
     "RegistryVersion",
     "Scan",
     "Certificate",
     "CertificationBody",
+    "ImageAnalysis",
+    "ListingCapture",
     "Objection",
     "ScopeItem",
     "SigningKey",
+    "StaffRole",
+    "StaffSession",
+    "StaffUser",
     "StatusEvent",
     "Subject",
     "SurveillanceVisit",

@@ -31,7 +31,7 @@ def _snapshot(tmp_path: Path) -> list[tuple[str, int]]:
 def test_demo_seed_twice(shangpin: Shangpin, seeded: dict[str, dict[str, Any]]) -> None:
     before = len(shangpin("cert", "list", "--json").json())
     again = shangpin("demo", "seed", check=False)
-    assert again.code == 2 and "already holds certificates" in again.err
+    assert again.code == 2 and "already holds certificates of the demo" in again.err
     tolerant = shangpin("demo", "seed", "--if-empty")
     assert "not seeding" in tolerant.err
     assert len(shangpin("cert", "list", "--json").json()) == before

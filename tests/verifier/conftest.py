@@ -84,8 +84,9 @@ def seed_registry(url: str) -> Seeded:
 class ServerThread:
     """Run ``create_app(settings)`` on 127.0.0.1 in a thread with its own loop."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **runner_options: Any) -> None:
         self.settings = settings
+        self.runner_options = runner_options
         self.loop = asyncio.new_event_loop()
         self.port = 0
         self._ready = threading.Event()
@@ -98,7 +99,8 @@ class ServerThread:
         asyncio.set_event_loop(self.loop)
 
         async def start() -> None:
-            self._runner = web.AppRunner(create_app(self.settings), shutdown_timeout=5)
+            self._runner = web.AppRunner(create_app(self.settings), shutdown_timeout=5,
+                                         **self.runner_options)
             await self._runner.setup()
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
             await site.start()

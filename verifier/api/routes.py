@@ -13,6 +13,7 @@ def setup(app: web.Application) -> None:
     cors.setup(app)
     keys.setup(app)
     statusservice.setup(app)
+    verify.setup(app)
     # Read-only answers: any origin may read them.
     cors.open_get(app, PREFIX + "/verify/{code:.+}", verify.verify_get, name="api.verify")
     cors.open_get(app, PREFIX + "/certificates/{number}", certificates.certificate,

@@ -3,7 +3,8 @@
 Both show the live status, so they are cached only briefly (badge 5 minutes with an
 ETag, card 1 minute). The badge's language comes from ``?lang=`` alone, so one badge
 URL is one body for every shared cache; the card follows the usual negotiation (and
-says so with ``Vary``) but never sets the language cookie on a cacheable answer.
+says so with ``Vary``) but never sets the language cookie on a cacheable answer. A
+badge's SVG is made once per certificate view, status and language, and kept.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ BADGE_CACHE = "public, max-age=300"
 UNKNOWN_CACHE = "public, max-age=60"
 EMBED_CACHE = "public, max-age=60"
 LABEL_COLOUR = "#555"
+_SVG = {"Content-Type": "image/svg+xml; charset=utf-8"}
+_UNKNOWN_HEADERS = {**_SVG, "Cache-Control": UNKNOWN_CACHE}
+#: Bound on the kept badges; past it they are made afresh.
+MAX_REMEMBERED = 100_000
 
 
 def badge_language(request: web.Request) -> str:
@@ -80,19 +85,42 @@ def matches(if_none_match: str, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+class Badges:
+    """Badge bodies and their ETags, made once per certificate view, status and
+    language: a registry change brings a new view, and the status moves with the date."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str | None, str], tuple[CertificateView | None, str, bytes, str]]
+        self._made = {}
+
+    def get(self, view: CertificateView | None, language: str) -> tuple[bytes, str]:
+        """(body, ETag); one body serves every unknown number."""
+        status = view.status(today()).value if view is not None else "unknown"
+        key = (view.number if view is not None else None, language)
+        kept = self._made.get(key)
+        if kept is not None and kept[0] is view and kept[1] == status:
+            return kept[2], kept[3]
+        body = badge_svg(*describe(view, language)).encode("utf-8")
+        made = (view, status, body, etag_of(body))
+        if len(self._made) >= MAX_REMEMBERED:
+            self._made.clear()
+        self._made[key] = made
+        return made[2], made[3]
+
+
+BADGES = web.AppKey("badges", Badges)
+
+
 async def badge(request: web.Request) -> web.Response:
     number = normalise_number(request.match_info["number"])
     view = await request.app[READ_MODEL].certificate(number) if number else None
-    body = badge_svg(*describe(view, badge_language(request))).encode("utf-8")
-    headers = {"Content-Type": "image/svg+xml; charset=utf-8"}
+    body, etag = request.app[BADGES].get(view, badge_language(request))
     if view is None:
-        return web.Response(body=body, status=404,
-                            headers={**headers, "Cache-Control": UNKNOWN_CACHE})
-    etag = etag_of(body)
+        return web.Response(body=body, status=404, headers=_UNKNOWN_HEADERS)
     cache = {"Cache-Control": BADGE_CACHE, "ETag": etag}
     if matches(request.headers.get("If-None-Match", ""), etag):
         return web.Response(status=304, headers=cache)
-    return web.Response(body=body, headers={**headers, **cache})
+    return web.Response(body=body, headers={**_SVG, **cache})
 
 
 def allow_framing(request: web.Request) -> None:
@@ -112,5 +140,6 @@ async def embed(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
+    app[BADGES] = Badges()
     app.router.add_get("/badge/{number}.svg", badge)
     app.router.add_get("/embed/{number}", embed)
