@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer import ed25519
+from issuer import ed25519, history
 from issuer.errors import InvalidInput, KeyStoreError, NotFound
 from issuer.payload import make_kid
 from issuer.verification import PublicKey
@@ -93,6 +93,7 @@ class KeyStore:
         )
         self.session.add(key)
         self.session.flush()
+        history.key_changed(self.session, key, "new")
         return key
 
     def get(self, kid: str) -> SigningKey:
@@ -127,6 +128,8 @@ class KeyStore:
             raise InvalidInput(f"key {key.kid} is {key.state.value}, not active")
         key.state = KeyState.RETIRED
         key.retired_at = utcnow()
+        self.session.flush()
+        history.key_changed(self.session, key, "retired")
         return key
 
     def compromise(self, kid: str, reason: str) -> SigningKey:
@@ -139,6 +142,8 @@ class KeyStore:
         key.state = KeyState.COMPROMISED
         key.compromised_at = utcnow()
         key.note = reason.strip()
+        self.session.flush()
+        history.key_changed(self.session, key, "compromised", reason.strip())
         return key
 
     def public_keys(self) -> dict[str, PublicKey]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from issuer import status
+from issuer import history, status
 from issuer.errors import InvalidInput, NotFound
 from issuer.marks import sign_mark
 from issuer.payload import CERTIFICATE_NUMBER
@@ -204,17 +204,17 @@ def issue_certificate(
     )
     session.add(certificate)
     session.flush()
-    session.add(
-        StatusEvent(
-            certificate_id=certificate.id,
-            from_state=None,
-            to_state=CertificateState.PUBLICITY,
-            reason="submitted for publicity",
-            actor=actor,
-            occurred_at=now,
-        )
+    event = StatusEvent(
+        certificate_id=certificate.id,
+        from_state=None,
+        to_state=CertificateState.PUBLICITY,
+        reason="submitted for publicity",
+        actor=actor,
+        occurred_at=now,
     )
+    session.add(event)
     session.flush()
+    history.status_changed(session, certificate, event)
     return certificate
 
 
@@ -264,6 +264,7 @@ def change_status(
     )
     session.add(event)
     session.flush()
+    history.status_changed(session, certificate, event)
     return event
 
 
@@ -368,6 +369,7 @@ def record_surveillance(
     certificate.next_surveillance = next_due
     session.add(visit)
     session.flush()
+    history.surveillance_recorded(session, certificate, visit)
     return visit
 
 

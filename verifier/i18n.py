@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import hdrs, web
 
+from verifier.public import credit_messages, log_messages, offline_messages
 from verifier.public.messages import PUBLIC as _PUBLIC
 
 LANGUAGES = ("zh", "en")
@@ -46,6 +47,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.405": {"zh": "不支持该操作。", "en": "This method is not allowed here."},
     "error.411": {"zh": "请求缺少长度信息。", "en": "The request must state its length."},
     **_PUBLIC,
+    **credit_messages.MESSAGES,
+    **log_messages.MESSAGES,
+    **offline_messages.MESSAGES,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from verifier import i18n
+from verifier.console import enforcement_messages, lifecycle_messages, transparency_messages
 
 CONSOLE: dict[str, dict[str, str]] = {
     "console.title": {"zh": "认证联盟管理后台", "en": "Alliance staff console"},
@@ -28,6 +29,13 @@ CONSOLE: dict[str, dict[str, str]] = {
     "console.signed_in_as": {"zh": "当前用户", "en": "Signed in as"},
     "console.nav.home": {"zh": "首页", "en": "Home"},
     "console.nav.audit": {"zh": "审计日志", "en": "Audit trail"},
+    "console.nav.alerts": {"zh": "预警处理", "en": "Alerts"},
+    "console.nav.infringements": {"zh": "侵权信息", "en": "Infringements"},
+    "console.nav.credit": {"zh": "信用档案", "en": "Credit files"},
+    "console.nav.surveillance": {"zh": "证后监督", "en": "Surveillance"},
+    "console.nav.new_certificate": {"zh": "新建证书", "en": "New certificate"},
+    "console.nav.reports": {"zh": "年度报告", "en": "Yearly reports"},
+    "console.nav.log": {"zh": "透明日志", "en": "Transparency log"},
     "console.nav.users": {"zh": "用户管理", "en": "Users"},
     "console.nav.password": {"zh": "修改密码", "en": "Change password"},
     "console.role.alliance_admin": {"zh": "联盟管理员", "en": "Alliance administrator"},
@@ -123,6 +131,10 @@ CONSOLE: dict[str, dict[str, str]] = {
     "console.not_found": {"zh": "找不到该记录。", "en": "No such record."},
     "console.back": {"zh": "返回后台首页", "en": "Back to the console"},
 }
+
+# Each feature keeps its texts beside its pages.
+for _feature in (enforcement_messages, lifecycle_messages, transparency_messages):
+    CONSOLE.update(_feature.MESSAGES)
 
 
 def translator(language: str) -> Any:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from verifier import i18n
-from verifier.console import messages
+from verifier.console import messages, roles
 from verifier.render import environment, html_response
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -29,8 +29,14 @@ def render(request: web.Request, template: str, context: dict[str, Any], *,
     from verifier.console.state import STAFF
 
     language = i18n.negotiate(request)
+    staff = request.get(STAFF)
+
+    def can(permission: str) -> bool:
+        """For templates: show a link or a button only to whom may use it."""
+        return staff is not None and roles.allowed(staff.role, roles.Permission(permission))
+
     values = {"lang": language, "t": messages.translator(language), "request": request,
-              "switch_url": switch_url(request, language), "staff": request.get(STAFF),
+              "switch_url": switch_url(request, language), "staff": staff, "can": can,
               **context}
     html = environment().get_template(template).render(**values)
     return html_response(request, html, language, status=status, headers=dict(NO_STORE))

@@ -23,6 +23,15 @@ class Permission(StrEnum):
     ACCOUNT_PASSWORD = "account.password"
     AUDIT_VIEW = "audit.view"
     USERS_MANAGE = "users.manage"
+    ALERTS_VIEW = "alerts.view"  # the queue, scoped: holders see alerts about their mark
+    ALERTS_REVIEW = "alerts.review"  # confirm, dismiss, assign
+    INFRINGEMENTS_VIEW = "infringements.view"
+    CREDIT_VIEW = "credit.view"  # credit files, scoped like certificates
+    CREDIT_REPAIR = "credit.repair"
+    CERTIFICATES_MANAGE = "certificates.manage"  # create, publicity, suspend ... terminate
+    SURVEILLANCE_RECORD = "surveillance.record"
+    REPORTS_VIEW = "reports.view"
+    LOG_SIGN = "log.sign"  # ask for a signed tree head now
 
 
 EVERYONE = frozenset(StaffRole)
@@ -34,6 +43,15 @@ GRANTS: dict[Permission, frozenset[StaffRole]] = {
     Permission.ACCOUNT_PASSWORD: EVERYONE,
     Permission.AUDIT_VIEW: frozenset({StaffRole.ALLIANCE_ADMIN}),
     Permission.USERS_MANAGE: frozenset({StaffRole.ALLIANCE_ADMIN}),
+    Permission.ALERTS_VIEW: EVERYONE,
+    Permission.ALERTS_REVIEW: ALLIANCE,
+    Permission.INFRINGEMENTS_VIEW: ALLIANCE | {StaffRole.BODY_OFFICER},
+    Permission.CREDIT_VIEW: EVERYONE,
+    Permission.CREDIT_REPAIR: frozenset({StaffRole.ALLIANCE_ADMIN}),
+    Permission.CERTIFICATES_MANAGE: frozenset({StaffRole.ALLIANCE_ADMIN, StaffRole.BODY_OFFICER}),
+    Permission.SURVEILLANCE_RECORD: frozenset({StaffRole.ALLIANCE_ADMIN, StaffRole.BODY_OFFICER}),
+    Permission.REPORTS_VIEW: ALLIANCE | {StaffRole.BODY_OFFICER},
+    Permission.LOG_SIGN: frozenset({StaffRole.ALLIANCE_ADMIN}),
 }
 
 

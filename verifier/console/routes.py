@@ -10,7 +10,6 @@ every answer ``no-store``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -18,19 +17,18 @@ from sqlalchemy.orm import Session
 
 from shangpin.settings import Settings
 from verifier.console import account, audit_log, auth, csrf, db, home, pages, roles, sessions
+from verifier.console import enforcement_routes, lifecycle_routes, transparency_routes
 from verifier.console import audit as audit_trail
 from verifier.console import users as users_view
 from verifier.console.roles import Permission
+from verifier.console.routing import Handler, Route
 from verifier.console.state import CONSOLE, STAFF, Console
 from verifier.keys import SETTINGS
 
 log = logging.getLogger("shangpin.console")
 PREFIX = "/console"
 STATIC = Path(__file__).with_name("static")
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-#: (method, path under /console, handler, permission); None only for signing in.
-ROUTES: list[tuple[str, str, Handler, Permission | None]] = [
+ROUTES: list[Route] = [
     ("GET", "/login", auth.login_form, None),
     ("POST", "/login", auth.login, None),
     ("POST", "/logout", auth.logout, Permission.HOME),
@@ -42,6 +40,9 @@ ROUTES: list[tuple[str, str, Handler, Permission | None]] = [
      Permission.USERS_MANAGE),
     ("GET", "/account/password", account.password_form, Permission.ACCOUNT_PASSWORD),
     ("POST", "/account/password", account.change_password, Permission.ACCOUNT_PASSWORD),
+    *enforcement_routes.ROUTES,  # alert queue, infringement records, credit files
+    *lifecycle_routes.ROUTES,  # certificate lifecycle, surveillance, yearly reports
+    *transparency_routes.ROUTES,  # the transparency log's tree heads
 ]
 
 

@@ -20,6 +20,7 @@ from issuer.status import today
 from storage.models import Certificate, StatusEvent
 from verifier import i18n
 from verifier.keys import ENGINE, READ_MODEL, SETTINGS
+from verifier.public import certificate_extras
 from verifier.public.presentation import WITH_REASON, look
 from verifier.render import render
 
@@ -86,8 +87,13 @@ async def certificate_page(request: web.Request) -> web.Response:
     view = await request.app[READ_MODEL].certificate(number)
     if view is None:
         return await not_found(request, number)
-    history = await asyncio.get_running_loop().run_in_executor(
-        None, load_history, request.app[ENGINE], number)
+    loop = asyncio.get_running_loop()
+    engine = request.app[ENGINE]
+    history, credit, log = await asyncio.gather(
+        loop.run_in_executor(None, load_history, engine, number),
+        loop.run_in_executor(None, certificate_extras.credit_summary, engine, number),
+        loop.run_in_executor(None, certificate_extras.log_entries, engine, number),
+    )
     status = view.status(today()).value
     t = i18n.translator(i18n.negotiate(request))
     context: dict[str, Any] = {
@@ -98,6 +104,8 @@ async def certificate_page(request: web.Request) -> web.Response:
         "history": history,
         "snippets": snippets(request.app[SETTINGS].public_url, number,
                              t("embed.badge_alt"), t("embed.card")),
+        **credit,
+        **log,
     }
     return render(request, "certificate.html", context, headers={"Cache-Control": "no-cache"})
 
