@@ -62,3 +62,12 @@ class AlertStatus(enum.StrEnum):
     OPEN = "open"
     CONFIRMED = "confirmed"
     DISMISSED = "dismissed"
+
+
+class CreditSeverity(enum.StrEnum):
+    """How much a credit-file event weighs; ``positive`` events count in the holder's favour."""
+
+    POSITIVE = "positive"  # e.g. a surveillance visit passed
+    MINOR = "minor"  # e.g. surveillance overdue
+    MAJOR = "major"  # e.g. suspension, a confirmed infringement
+    SEVERE = "severe"  # e.g. revocation

@@ -9,6 +9,7 @@ from storage.models.certificates import (
 )
 from storage.models.codes import UnitCodeBatch
 from storage.models.crawl import ImageAnalysis, ListingCapture
+from storage.models.enforcement import CreditEvent, InfringementRecord
 from storage.models.keys import SigningKey
 from storage.models.scans import Alert, ConsumerReport, RegistryVersion, Scan
 from storage.models.staff import AuditEntry, StaffRole, StaffSession, StaffUser
@@ -18,11 +19,13 @@ __all__ = [
     "Alert",
     "AuditEntry",
     "ConsumerReport",
+    "CreditEvent",
     "RegistryVersion",
     "Scan",
     "Certificate",
     "CertificationBody",
     "ImageAnalysis",
+    "InfringementRecord",
     "ListingCapture",
     "Objection",
     "ScopeItem",

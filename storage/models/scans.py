@@ -70,6 +70,8 @@ class Alert(Base):
     status: Mapped[AlertStatus] = mapped_column(
         enum_column(AlertStatus, "alert_status"), default=AlertStatus.OPEN, index=True
     )
+    assigned_to: Mapped[str | None] = mapped_column(String(120), index=True)
+    assigned_at: Mapped[dt.datetime | None]
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     reviewed_at: Mapped[dt.datetime | None]
     review_reason: Mapped[str | None] = mapped_column(Text)
