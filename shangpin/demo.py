@@ -18,7 +18,7 @@ from issuer.errors import InvalidInput
 from issuer.keys import KeyStore
 from storage.base import utcnow
 from storage.enums import Scheme, ScopeKind, SurveillanceResult
-from storage.models import Subject
+from storage.models import Certificate, Subject
 from storage.uscc import check_character
 
 ACTOR = "demo-seed"
@@ -141,11 +141,24 @@ REASONS = {
 }
 
 
+def subject_codes() -> list[str]:
+    """The credit codes of the demo's own holders."""
+    return [demo_uscc(1000 + i * 7919) for i in range(len(SUBJECTS))]
+
+
 def is_seeded(session: Session) -> bool:
     """Whether the demo's own holders are in the registry already."""
-    codes = [demo_uscc(1000 + i * 7919) for i in range(len(SUBJECTS))]
     return bool(session.scalar(
-        select(func.count()).select_from(Subject).where(Subject.uscc.in_(codes))
+        select(func.count()).select_from(Subject).where(Subject.uscc.in_(subject_codes()))
+    ))
+
+
+def certificates(session: Session) -> list[Certificate]:
+    """The demo's own certificates, in the order they were issued (read back on a re-run)."""
+    return list(session.scalars(
+        select(Certificate).join(Subject)
+        .where(Subject.uscc.in_(subject_codes()))
+        .order_by(Certificate.id)
     ))
 
 

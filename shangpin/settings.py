@@ -31,6 +31,7 @@ ENVIRONMENT: dict[str, str] = {
     "SHANGPIN_REDIS_URL": "Redis URL; when set, crawls share one frontier through scrapy-redis",
     "SHANGPIN_SESSION_KEY": "secret key for console session tokens and the login form's CSRF token",
     "SHANGPIN_LOCKOUT_MINUTES": "minutes a console account stays locked after five wrong passwords",
+    "SHANGPIN_LOG_HEAD_MINUTES": "minutes between signed tree heads of the transparency log",
 }
 
 DEFAULT_VERIFY_HOST = "SHANGPIN.EXAMPLE"
@@ -66,6 +67,7 @@ class Settings:
     redis_url: str | None = None
     session_key: Secret | None = field(default=None, repr=False)
     lockout_minutes: int = 15
+    log_head_minutes: int = 10
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +115,7 @@ class Settings:
             session_key=Secret(env["SHANGPIN_SESSION_KEY"])
             if env.get("SHANGPIN_SESSION_KEY") else None,
             lockout_minutes=_whole(env, "SHANGPIN_LOCKOUT_MINUTES", 15, 1, 7 * 24 * 60),
+            log_head_minutes=_whole(env, "SHANGPIN_LOG_HEAD_MINUTES", 10, 1, 24 * 60),
         )
 
     @property

@@ -67,7 +67,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    from verifier import health, photo, scanlog
+    from verifier import health, log_heads, photo, scanlog
     from verifier.api import routes as api_routes
     from verifier.public import routes as public_routes
 
@@ -85,6 +85,7 @@ def create_app(settings: Settings) -> web.Application:
     app.on_response_prepare.append(_security_headers)
     health.setup(app)
     scanlog.setup(app)
+    log_heads.setup(app)  # signed tree heads of the transparency log, on a schedule
     public_routes.setup(app)
     api_routes.setup(app)
     photo.setup(app)

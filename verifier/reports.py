@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, insert
 
 from storage.base import utcnow
-from storage.models import ConsumerReport
+from storage.enums import AlertStatus
+from storage.models import Alert, ConsumerReport
 
 MAX_DESCRIPTION = 2000
+#: Each report raises one alert of this kind (source ``report``) for staff to review.
+REPORT_KIND = "consumer_report"
 
 
 class InvalidReport(ValueError):
@@ -37,15 +42,32 @@ class ReportForm:
         return ReportForm(description, code, self.where_bought.strip(), self.contact.strip())
 
 
+def report_alert(report_id: int, *, certificate_number: str | None, verdict: str | None,
+                 description: str, created_at: dt.datetime) -> dict[str, Any]:
+    """The alert that puts a report in the staff's queue (the contact stays in the report)."""
+    about = f" about {certificate_number}" if certificate_number else ""
+    text = " ".join(description.split())
+    return {"kind": REPORT_KIND, "source": "report", "dedupe_key": f"report:{report_id}",
+            "certificate_number": certificate_number, "unit_serial": None,
+            "summary": f"Consumer report{about}: {text[:160]}",
+            "details": {"report_id": report_id, "verdict": verdict},
+            "created_at": created_at, "status": AlertStatus.OPEN}
+
+
 def store_report(engine: Engine, form: ReportForm, *, certificate_number: str | None,
                  verdict: str | None, client_hash: str) -> int:
-    """Write one report in its own transaction; returns its id."""
+    """Write one report and its alert in one transaction; returns the report's id."""
     form = form.cleaned()
+    now = utcnow()
     with engine.begin() as connection:
-        return int(connection.execute(
+        report_id = int(connection.execute(
             insert(ConsumerReport).returning(ConsumerReport.id),
-            {"created_at": utcnow(), "code": form.code, "certificate_number": certificate_number,
+            {"created_at": now, "code": form.code, "certificate_number": certificate_number,
              "verdict": verdict, "where_bought": form.where_bought,
              "description": form.description, "contact": form.contact,
              "client_hash": client_hash},
         ).scalar_one())
+        connection.execute(insert(Alert), report_alert(
+            report_id, certificate_number=certificate_number, verdict=verdict,
+            description=form.description, created_at=now))
+        return report_id

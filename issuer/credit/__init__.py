@@ -1,17 +1,37 @@
-"""Credit files (信用档案): events about a subject, their rating, and credit repair."""
+"""Credit files (信用档案): events about a subject, their rating, and credit repair.
+
+The rules (weights, grades, clean periods) are in ``rating`` and do no I/O; the
+writers and readers here work in the caller's transaction.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from issuer.credit.recording import (
+    SYSTEM,
+    Kind,
+    Sweep,
+    ratings,
+    record_infringement,
+    record_overdue_surveillance,
+    record_status_event,
+    record_surveillance,
+    repair,
+    repair_due,
+    subject_events,
+    sweep,
+)
 
-from storage.models import Certificate, StatusEvent, SurveillanceVisit
-
-
-def record_status_event(session: Session, certificate: Certificate, event: StatusEvent) -> None:
-    """Add the credit-file event a status change implies (suspension, revocation)."""
-
-
-def record_surveillance(
-    session: Session, certificate: Certificate, visit: SurveillanceVisit
-) -> None:
-    """Add the credit-file event a surveillance visit implies."""
+__all__ = [
+    "SYSTEM",
+    "Kind",
+    "Sweep",
+    "ratings",
+    "record_infringement",
+    "record_overdue_surveillance",
+    "record_status_event",
+    "record_surveillance",
+    "repair",
+    "repair_due",
+    "subject_events",
+    "sweep",
+]

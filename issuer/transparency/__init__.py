@@ -1,5 +1,6 @@
-"""The transparency log's pure core: RFC 9162 Merkle tree, entry codec, signed tree heads.
+"""The transparency log: RFC 9162 Merkle tree, entry codec, signed tree heads, and their storage.
 
-Nothing here touches a database or the network; storage, API and CLI wrap these values.
-The byte layouts are specified in docs/transparency-log.md.
+``merkle``, ``entries``, ``tree_head`` and ``monitor`` are pure: values in, values out.
+``store``, ``recorder`` and ``log`` keep the log in the registry's database. The byte
+layouts are specified in docs/transparency-log.md.
 """

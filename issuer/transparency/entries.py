@@ -102,6 +102,15 @@ class SigningKeyEntry:
 LogEntry = CertificateStatusEntry | SigningKeyEntry
 
 
+def published_actor(body_code: str) -> str:
+    """Who a status entry names: the certificate's certification body, not a person.
+
+    The log is public; the staff member who acted is kept in the registry's status event
+    and the audit trail, which only staff can read.
+    """
+    return f"body:{body_code}"
+
+
 def _text(value: str | None) -> bytes:
     data = b"" if value is None else value.encode("utf-8")
     return _LENGTH.pack(len(data)) + data

@@ -88,9 +88,12 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from shangpin.cli import codes, db, demo, keys, marks, registry, serve, users, verify
+    from shangpin.cli import bundle, codes, db, demo, keys, marks, registry, serve, users, verify
+    from shangpin.cli import credit as credit_files
+    from shangpin.cli import log as transparency_log
 
-    for module in (db, keys, registry, marks, codes, verify, demo, serve, users):
+    for module in (db, keys, registry, marks, codes, verify, bundle, demo, serve, users,
+                   credit_files, transparency_log):
         for command in module.COMMANDS:
             cli.add_command(command)
 

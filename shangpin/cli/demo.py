@@ -1,4 +1,5 @@
-"""``shangpin demo``: a realistic small registry to look around in."""
+"""``shangpin demo``: the whole system on loopback to look around in; ``shangpin demo seed``:
+the demo registry alone, in the configured database."""
 
 from __future__ import annotations
 
@@ -10,10 +11,40 @@ from issuer import registry, status
 from issuer.records import certificate_record
 from shangpin.cli.context import App, emit, json_option, pass_app
 
+#: The sample marketplace's floor (one listing per scenario), kept here so that loading the
+#: command does not import the marketplace; a test checks the two agree.
+MIN_PRODUCTS = 32
 
-@click.group()
-def demo() -> None:
-    """Demo data."""
+
+@click.group(invoke_without_command=True)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The demo's own directory (SQLite, keys, evidence) "
+              "[default: DATA_DIR/demo]; reused when run again.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="Verifier and console port on 127.0.0.1; a free one if busy.")
+@click.option("--market-port", default=8081, show_default=True, type=click.IntRange(0, 65535),
+              help="Sample marketplace port on 127.0.0.1; a free one if busy.")
+@click.option("--no-crawl", is_flag=True, help="Serve without crawling the marketplace.")
+@click.option("--products", default=60, show_default=True,
+              type=click.IntRange(MIN_PRODUCTS, 10_000),
+              help="Listings in the sample marketplace (fewer crawl faster).")
+@click.pass_context
+def demo(ctx: click.Context, data_dir: Path | None, port: int, market_port: int,
+         no_crawl: bool, products: int) -> None:
+    """Seed a demo, serve the verifier, console and a sample shop, crawl it, show where to look.
+
+    Runs until Ctrl-C. With a subcommand, only that: "shangpin demo seed" fills the
+    configured database with the demo registry.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from shangpin.demo_run import Options, run
+
+    app = ctx.find_object(App)
+    assert app is not None
+    options = Options(data_dir=data_dir or app.settings.data_dir / "demo", port=port,
+                      market_port=market_port, crawl=not no_crawl, products=products)
+    run(app.settings, options, click.echo)
 
 
 @demo.command("seed")

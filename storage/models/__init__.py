@@ -14,6 +14,7 @@ from storage.models.keys import SigningKey
 from storage.models.scans import Alert, ConsumerReport, RegistryVersion, Scan
 from storage.models.staff import AuditEntry, StaffRole, StaffSession, StaffUser
 from storage.models.subjects import CertificationBody, Subject
+from storage.models.transparency import LogEntryRecord, LogHead, LogKey, LogNode, LogState
 
 __all__ = [
     "Alert",
@@ -27,6 +28,11 @@ __all__ = [
     "ImageAnalysis",
     "InfringementRecord",
     "ListingCapture",
+    "LogEntryRecord",
+    "LogHead",
+    "LogKey",
+    "LogNode",
+    "LogState",
     "Objection",
     "ScopeItem",
     "SigningKey",

@@ -1,4 +1,4 @@
-"""What enforcement keeps: confirmed infringements (侵权信息) and subjects' credit files (信用档案)."""
+"""What enforcement keeps: confirmed infringements (侵权信息) and credit files (信用档案)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from issuer.status import PublicStatus
+from issuer.transparency.log import MAX_PAGE as LOG_PAGE
 from issuer.verification import Verdict
 from storage.enums import CertificateState, KeyState, Scheme, ScopeKind
 from verifier.api.responses import conditional, dumps, etag_of
@@ -71,6 +72,10 @@ SCHEME = enum([s.value for s in Scheme], "shangpin: 上品 certification; "
 PUBLIC_STATUS = enum([s.value for s in PublicStatus],
                      "public status; expired is derived from valid_until (Shanghai date)")
 STATE = enum([s.value for s in CertificateState], "stored state")
+HASH: Schema = {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$",
+                "description": "a SHA-256 hash, unpadded base64url"}
+LOG_KID: Schema = {"type": "string", "pattern": "^[0-9a-f]{8}$",
+                   "description": "the log key's id"}
 SCOPE_ITEM = obj({"kind": enum([k.value for k in ScopeKind]), "name": STRING,
                   "category": STRING})
 
@@ -217,7 +222,76 @@ SCHEMAS: dict[str, Schema] = {
         "date": {**DATE, "description": "the Shanghai date the statuses hold for"},
         "statuses": {"type": "object", "additionalProperties": PUBLIC_STATUS,
                      "description": "certificate number -> public status, every certificate"},
-    }, description="the signed content of a SignedStatusList (decoded)"),
+        "tree_head": nullable(obj({
+            "tree_size": {"type": "integer", "minimum": 0},
+            "timestamp_ms": {"type": "integer", "minimum": 0,
+                             "description": "milliseconds since 1970-01-01T00:00:00Z"},
+            "root_hash": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$",
+                          "description": "Merkle root, unpadded base64url of 32 bytes"},
+            "signature": {"type": "string", "pattern": "^[A-Za-z0-9_-]{86}$",
+                          "description": "the log key's Ed25519 signature over "
+                                         "b'shangpin/log/tree-head/v1\\x00' + the 49-byte "
+                                         "head (docs/transparency-log.md)"},
+            "kid": {"type": "string", "pattern": "^[0-9a-f]{8}$",
+                    "description": "the log key that signed the head "
+                                   "(/.well-known/shangpin/log-key.json)"},
+        }, description="the transparency log's newest signed tree head when the list was "
+                       "made; null before the log has one")),
+    }, optional=("tree_head",),
+        description="the signed content of a SignedStatusList (decoded)"),
+    # The transparency log (docs/transparency-log.md).
+    "LogTreeHead": obj({
+        "tree_size": {"type": "integer", "minimum": 0},
+        "timestamp_ms": {"type": "integer", "minimum": 0,
+                         "description": "milliseconds since 1970-01-01T00:00:00Z"},
+        "time": DATETIME,
+        "root_hash": HASH,
+        "signature": {"type": "string", "pattern": "^[A-Za-z0-9_-]{86}$",
+                      "description": "Ed25519 over b'shangpin/log/tree-head/v1\\x00' + the "
+                                     "49-byte head, unpadded base64url"},
+        "kid": LOG_KID,
+        "public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$",
+                       "description": "the log's Ed25519 public key, unpadded base64url"},
+    }, description="the newest signed tree head"),
+    "LogKey": obj({
+        "kty": {"const": "OKP"},
+        "crv": {"const": "Ed25519"},
+        "x": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"},
+        "kid": LOG_KID,
+        "use": {"const": "sig"},
+        "alg": {"const": "EdDSA"},
+    }, description="the log's own key as a JWK; it signs tree heads only"),
+    "LogEntry": obj({
+        "index": {"type": "integer", "minimum": 0},
+        "leaf_hash": HASH,
+        "entry": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$",
+                  "description": "the canonical entry bytes the leaf hash covers, unpadded "
+                                 "base64url"},
+        "type": enum(["certificate_status", "signing_key"]),
+        "time": DATETIME,
+        "certificate_number": NUMBER,
+        "from": nullable(STATE),
+        "to": STATE,
+        "reason": nullable(STRING),
+        "actor": STRING,
+        "kid": {"type": "string", "pattern": "^[0-9a-f]{8}$"},
+        "state": enum([k.value for k in KeyState]),
+    }, optional=("certificate_number", "from", "to", "reason", "actor", "kid", "state"),
+        description="one entry, with what its bytes say decoded beside them"),
+    "LogEntries": obj({"entries": {"type": "array", "items": ref("LogEntry")}}),
+    "InclusionProof": obj({
+        "index": {"type": "integer", "minimum": 0},
+        "tree_size": {"type": "integer", "minimum": 1},
+        "leaf_hash": HASH,
+        "audit_path": {"type": "array", "items": HASH,
+                       "description": "RFC 9162 2.1.3 audit path, deepest first"},
+    }),
+    "ConsistencyProof": obj({
+        "first": {"type": "integer", "minimum": 0},
+        "second": {"type": "integer", "minimum": 0},
+        "proof": {"type": "array", "items": HASH,
+                  "description": "RFC 9162 2.1.4 consistency proof"},
+    }),
     "Health": obj({"status": enum(["ok", "unavailable"]), "database": enum(["ok", "down"])}),
 }
 # The photo answer is a scan answer plus what was read from the picture.
@@ -255,6 +329,7 @@ def problem(description: str) -> dict[str, Any]:
     return answer(description, ref("Problem"), media="application/problem+json")
 
 
+LOG_NUMBER: Schema = {"type": "integer", "minimum": 0, "maximum": 2**53 - 1}
 TOO_MANY = {"$ref": "#/components/responses/TooManyRequests"}
 NOT_MODIFIED = {"$ref": "#/components/responses/NotModified"}
 IF_NONE_MATCH = {"$ref": "#/components/parameters/IfNoneMatch"}
@@ -377,6 +452,63 @@ PATHS: dict[str, Any] = {
         description="Issued for one hour (next_update); re-issued at once when the "
                     "registry changes. Check it with the JWKS as docs/api.md describes.",
         tag="keys")},
+    "/api/v1/log/sth": {"get": _get(
+        "getLogTreeHead", "The transparency log's newest signed tree head",
+        {"200": answer("The head; revalidate with its ETag.", ref("LogTreeHead"),
+                       headers=CACHED),
+         "304": NOT_MODIFIED,
+         "404": problem("No tree head has been signed yet."),
+         "429": TOO_MANY},
+        parameters=[IF_NONE_MATCH], tag="log")},
+    "/api/v1/log/entries": {"get": _get(
+        "getLogEntries", "Log entries by index range",
+        {"200": answer(f"Entries start to end inclusive, at most {LOG_PAGE}; immutable once "
+                       "the whole range exists.", ref("LogEntries"), headers=CACHED),
+         "304": NOT_MODIFIED,
+         "400": problem("A bound is missing, malformed, out of order or beyond the log."),
+         "429": TOO_MANY},
+        parameters=[
+            {**_query("start", LOG_NUMBER, "first index"), "required": True},
+            {**_query("end", LOG_NUMBER, "last index (inclusive)"), "required": True},
+            IF_NONE_MATCH],
+        tag="log")},
+    "/api/v1/log/proof/inclusion": {"get": _get(
+        "getLogInclusionProof", "Inclusion proof of an entry, by index or by leaf hash",
+        {"200": answer("The audit path against the tree of tree_size entries (immutable).",
+                       ref("InclusionProof"), headers=CACHED),
+         "304": NOT_MODIFIED,
+         "400": problem("A parameter is missing or malformed, or the entry is not in that "
+                        "tree."),
+         "404": problem("No entry has that leaf hash."),
+         "429": TOO_MANY},
+        parameters=[
+            {**_query("tree_size", LOG_NUMBER, "size of the tree to prove against"),
+             "required": True},
+            _query("index", LOG_NUMBER, "the entry's index (or give leaf_hash)"),
+            _query("leaf_hash", STRING, "the entry's leaf hash, 64 hex digits or unpadded "
+                                        "base64url (or give index)"),
+            IF_NONE_MATCH],
+        tag="log")},
+    "/api/v1/log/proof/consistency": {"get": _get(
+        "getLogConsistencyProof", "Consistency proof between two tree sizes",
+        {"200": answer("Proof that the first tree is a prefix of the second (immutable).",
+                       ref("ConsistencyProof"), headers=CACHED),
+         "304": NOT_MODIFIED,
+         "400": problem("A size is missing or malformed, out of order, or beyond the log."),
+         "429": TOO_MANY},
+        parameters=[
+            {**_query("first", LOG_NUMBER, "the smaller tree size"), "required": True},
+            {**_query("second", LOG_NUMBER, "the larger tree size"), "required": True},
+            IF_NONE_MATCH],
+        tag="log")},
+    "/.well-known/shangpin/log-key.json": {"get": _get(
+        "getLogKey", "The transparency log's public key",
+        {"200": answer("The key that signs tree heads, as a JWK.", ref("LogKey"),
+                       headers=CACHED),
+         "304": NOT_MODIFIED,
+         "404": problem("The log has no key yet."),
+         "429": TOO_MANY},
+        parameters=[IF_NONE_MATCH], tag="log")},
     "/api/v1/openapi.json": {"get": _get(
         "getOpenApi", "This document",
         {"200": answer("OpenAPI 3.1 document.", {"type": "object"}, headers=CACHED),
@@ -417,8 +549,8 @@ DOCUMENT: dict[str, Any] = {
                        "status list for offline verification. JSON is UTF-8; errors are "
                        "RFC 9457 problem documents. See docs/api.md.",
     },
-    "tags": [{"name": n} for n in ("verification", "registry", "reports", "keys", "embed",
-                                   "meta")],
+    "tags": [{"name": n} for n in ("verification", "registry", "reports", "keys", "log",
+                                   "embed", "meta")],
     "paths": PATHS,
     "components": {
         "schemas": SCHEMAS,

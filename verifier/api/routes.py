@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from verifier.api import certificates, cors, keys, openapi, registry, reports, statusservice, verify
+from verifier.api import log as transparency_log
 
 PREFIX = "/api/v1"
 
@@ -14,6 +15,7 @@ def setup(app: web.Application) -> None:
     keys.setup(app)
     statusservice.setup(app)
     verify.setup(app)
+    transparency_log.setup(app)  # /api/v1/log/... and the log's public key
     # Read-only answers: any origin may read them.
     cors.open_get(app, PREFIX + "/verify/{code:.+}", verify.verify_get, name="api.verify")
     cors.open_get(app, PREFIX + "/certificates/{number}", certificates.certificate,

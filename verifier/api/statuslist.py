@@ -6,10 +6,13 @@ without a call per scan. The document is::
     {"payload": b64url(P), "kid": "...", "alg": "EdDSA", "signature": b64url(S)}
 
 where P is canonical JSON (UTF-8, sorted keys, no spaces) of
-``{"v", "kid", "issued_at", "next_update", "date", "statuses": {number: status}}`` and
-S = Ed25519(CONTEXT || P) with the key ``kid`` of the published JWKS. The context
-prefix keeps a status-list signature from ever passing as a mark signature (which
-uses ``shangpin/mark/v1\\0``) or the other way round. docs/api.md describes it.
+``{"v", "kid", "issued_at", "next_update", "date", "statuses": {number: status},
+"tree_head"}`` and S = Ed25519(CONTEXT || P) with the key ``kid`` of the published JWKS.
+``tree_head`` is the transparency log's newest signed tree head when the list was made
+(``{"tree_size", "timestamp_ms", "root_hash", "signature", "kid"}``, ``kid`` naming the
+log key), or null before the log has one. The context prefix keeps a status-list
+signature from ever passing as a mark signature (which uses ``shangpin/mark/v1\\0``)
+or the other way round. docs/api.md describes it.
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from issuer import ed25519
+from issuer.bundle import BundleError, tree_head_from_json, tree_head_json
 from issuer.errors import InvalidInput
 from issuer.keys import from_jwks
+from issuer.payload import make_kid
 from issuer.status import PublicStatus
+from issuer.transparency.errors import LogError
+from issuer.transparency.tree_head import SignedTreeHead
 from storage.enums import KeyState
 
 CONTEXT = b"shangpin/status-list/v1\x00"
@@ -60,8 +67,12 @@ def canonical(value: Any) -> bytes:
 
 
 def make_payload(statuses: Mapping[str, str], *, kid: str, issued_at: dt.datetime,
-                 on: dt.date) -> bytes:
-    """The signed bytes for ``statuses`` (certificate number -> public status) on ``on``."""
+                 on: dt.date, tree_head: SignedTreeHead | None = None,
+                 log_key: bytes | None = None) -> bytes:
+    """The signed bytes for ``statuses`` (certificate number -> public status) on ``on``,
+    naming the log's tree head ``tree_head`` they reflect (signed by ``log_key``)."""
+    if (tree_head is None) != (log_key is None):
+        raise ValueError("a tree head is named with the log key that signed it")
     issued_at = issued_at.astimezone(dt.UTC).replace(microsecond=0)
     return canonical({
         "v": VERSION,
@@ -70,6 +81,8 @@ def make_payload(statuses: Mapping[str, str], *, kid: str, issued_at: dt.datetim
         "next_update": _timestamp(issued_at + LIFETIME),
         "date": on.isoformat(),
         "statuses": dict(statuses),
+        "tree_head": (None if tree_head is None or log_key is None
+                      else tree_head_json(tree_head, make_kid(log_key))),
     })
 
 
@@ -91,6 +104,9 @@ class StatusList:
     next_update: dt.datetime
     date: dt.date
     statuses: Mapping[str, PublicStatus]
+    #: The log's signed tree head the list names; None for a list made before the log
+    #: had a head. Its signature is checked only when the log key is given.
+    tree_head: SignedTreeHead | None = None
 
     def is_current(self, now: dt.datetime) -> bool:
         """Whether ``now`` falls in the list's lifetime; a stale list should be re-fetched."""
@@ -113,11 +129,29 @@ def _moment(text: Any, name: str) -> dt.datetime:
     return moment
 
 
-def verify_status_list(document: Mapping[str, Any], jwks: Mapping[str, Any]) -> StatusList:
+def _tree_head(value: Any, log_key: bytes | None) -> SignedTreeHead | None:
+    if value is None:
+        return None
+    try:
+        head, kid = tree_head_from_json(value)
+        if log_key is not None:
+            if kid != make_kid(log_key):
+                raise StatusListError(f"the list's tree head is signed by log key {kid}, not"
+                                      f" {make_kid(log_key)}")
+            head.verify(log_key)
+    except (BundleError, LogError) as exc:
+        raise StatusListError(f"the list's tree head does not check: {exc}") from None
+    return head
+
+
+def verify_status_list(document: Mapping[str, Any], jwks: Mapping[str, Any], *,
+                       log_key: bytes | None = None) -> StatusList:
     """Check a signed status list against a published key set; raise ``StatusListError``.
 
     A list signed by a retired key still verifies (rotation must not break offline
-    verifiers holding an older list); one signed by a compromised key does not.
+    verifiers holding an older list); one signed by a compromised key does not. With
+    ``log_key`` (the transparency log's public key) the named tree head's signature is
+    checked too.
     """
     if not isinstance(document, Mapping):
         raise StatusListError("a status list is a JSON object")
@@ -158,4 +192,5 @@ def verify_status_list(document: Mapping[str, Any], jwks: Mapping[str, Any]) -> 
     except ValueError as exc:
         raise StatusListError(f"the payload is malformed: {exc}") from None
     return StatusList(kid, _moment(body.get("issued_at"), "issued_at"),
-                      _moment(body.get("next_update"), "next_update"), on, parsed)
+                      _moment(body.get("next_update"), "next_update"), on, parsed,
+                      _tree_head(body.get("tree_head"), log_key))

@@ -1,4 +1,8 @@
-"""The console's first page and certificate pages: what the signed-in role may see."""
+"""The console's first page: what the signed-in role may see.
+
+The certificate page itself lives with its lifecycle forms in ``certificate_pages``; it is
+re-exported here because the console's route table names it ``home.certificate_page``.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,14 @@ from sqlalchemy.orm import Session
 
 from issuer import status
 from storage.enums import AlertStatus
-from storage.models import Alert, Certificate, StatusEvent
+from storage.models import Alert, Certificate
 from verifier.console import db, pages, roles
+from verifier.console.certificate_pages import certificate_page, certificate_row
 from verifier.console.sessions import Staff
 from verifier.console.state import STAFF
 
 PAGE_SIZE = 50
+__all__ = ["certificate_page", "certificate_row", "home", "overview", "page_number"]
 
 
 @dataclass(frozen=True)
@@ -24,21 +30,6 @@ class Overview:
     certificates: list[dict[str, Any]]
     total: int
     alerts: dict[str, int]
-
-
-def certificate_row(certificate: Certificate, on: Any, open_alerts: int = 0) -> dict[str, Any]:
-    return {
-        "number": certificate.number,
-        "holder": certificate.subject.name,
-        "uscc": certificate.subject.uscc,
-        "body": certificate.body.name,
-        "scheme": certificate.scheme.value,
-        "status": status.public_status(certificate.state, certificate.valid_until, on).value,
-        "valid_from": certificate.valid_from,
-        "valid_until": certificate.valid_until,
-        "next_surveillance": certificate.next_surveillance,
-        "open_alerts": open_alerts,
-    }
 
 
 def overview(session: Session, staff: Staff, page: int) -> Overview:
@@ -77,29 +68,3 @@ async def home(request: web.Request) -> web.Response:
     return pages.render(request, "console/home.html", {
         "overview": found, "page": page, "pages": pages_count,
     })
-
-
-def certificate_detail(session: Session, staff: Staff, number: str) -> dict[str, Any] | None:
-    certificate = session.scalar(
-        select(Certificate).where(Certificate.number == number, roles.certificate_scope(staff)))
-    if certificate is None:
-        return None
-    history = [
-        {"occurred_at": e.occurred_at, "from_state": e.from_state, "to_state": e.to_state,
-         "reason": e.reason, "actor": e.actor}
-        for e in session.scalars(select(StatusEvent).where(
-            StatusEvent.certificate_id == certificate.id).order_by(StatusEvent.id))
-    ]
-    open_alerts = session.scalar(select(func.count()).select_from(Alert).where(
-        Alert.certificate_number == number, Alert.status == AlertStatus.OPEN)) or 0
-    return {"certificate": certificate_row(certificate, status.today(), open_alerts),
-            "history": history}
-
-
-async def certificate_page(request: web.Request) -> web.Response:
-    number = request.match_info["number"]
-    found = await db.run(request, certificate_detail, request[STAFF], number[:32])
-    if found is None:
-        # Not in this role's scope (or not at all): the same answer either way.
-        return pages.error(request, 404, "console.not_found")
-    return pages.render(request, "console/certificate.html", found)

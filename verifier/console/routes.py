@@ -16,8 +16,20 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from shangpin.settings import Settings
-from verifier.console import account, audit_log, auth, csrf, db, home, pages, roles, sessions
-from verifier.console import enforcement_routes, lifecycle_routes, transparency_routes
+from verifier.console import (
+    account,
+    audit_log,
+    auth,
+    csrf,
+    db,
+    enforcement_routes,
+    home,
+    lifecycle_routes,
+    pages,
+    roles,
+    sessions,
+    transparency_routes,
+)
 from verifier.console import audit as audit_trail
 from verifier.console import users as users_view
 from verifier.console.roles import Permission

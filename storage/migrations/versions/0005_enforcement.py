@@ -84,9 +84,45 @@ def upgrade() -> None:
                               unique=False)
         batch_op.create_index(batch_op.f("ix_credit_events_occurred_at"), ["occurred_at"],
                               unique=False)
+    _backfill_report_alerts()
+
+
+def _backfill_report_alerts() -> None:
+    """Every consumer report gets the alert new reports raise with them (``report:<id>``),
+    so reports made before the queue existed are in it too. Written out here rather than
+    imported, so this step stays as it was when the code around it changes."""
+    reports = sa.table(
+        "consumer_reports", sa.column("id", sa.Integer), sa.column("created_at", UTCDateTime),
+        sa.column("certificate_number", sa.String), sa.column("verdict", sa.String),
+        sa.column("description", sa.Text))
+    alerts = sa.table(
+        "alerts", sa.column("kind", sa.String), sa.column("source", sa.String),
+        sa.column("dedupe_key", sa.String), sa.column("certificate_number", sa.String),
+        sa.column("unit_serial", sa.BigInteger), sa.column("summary", sa.Text),
+        sa.column("details", sa.JSON), sa.column("created_at", UTCDateTime),
+        sa.column("status", sa.String))
+    connection = op.get_bind()
+    known = set(connection.scalars(
+        sa.select(alerts.c.dedupe_key).where(alerts.c.source == "report")))
+    rows = []
+    for report in connection.execute(sa.select(reports).order_by(reports.c.id)):
+        key = f"report:{report.id}"
+        if key in known:
+            continue
+        about = f" about {report.certificate_number}" if report.certificate_number else ""
+        text = " ".join((report.description or "").split())
+        rows.append({
+            "kind": "consumer_report", "source": "report", "dedupe_key": key,
+            "certificate_number": report.certificate_number, "unit_serial": None,
+            "summary": f"Consumer report{about}: {text[:160]}",
+            "details": {"report_id": report.id, "verdict": report.verdict},
+            "created_at": report.created_at, "status": "open"})
+    if rows:
+        op.bulk_insert(alerts, rows)
 
 
 def downgrade() -> None:
+    # Alerts raised for consumer reports stay: they are rows of a table 0002 made.
     with op.batch_alter_table("credit_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_credit_events_occurred_at"))
         batch_op.drop_index(batch_op.f("ix_credit_events_subject_id"))
