@@ -35,7 +35,10 @@ __all__ = [
     "Box",
     "Graphic",
     "MarkLayout",
+    "QrPlacement",
     "mark_layout",
+    "proofed_placement",
+    "qr_mask",
     "qr_matrix",
     "qr_version",
     "render_mark_png",
@@ -285,6 +288,21 @@ def _penalty(matrix: tuple[bytearray, ...]) -> int:
 _BIT_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 
 
+@functools.lru_cache(maxsize=256)
+def _masked_symbol(url: str, mask: int) -> segno.QRCode:
+    return _make_qr(url, mask)
+
+
+def _matrix(url: str, mask: int | None) -> tuple[bytearray, ...]:
+    """The modules of the standard's symbol (``mask=None``) or of the one with ``mask``."""
+    chosen = _symbol(url)
+    if mask is None or mask == chosen.mask:
+        return chosen.matrix
+    if mask not in range(8):
+        raise ArtworkError(f"QR mask must be 0-7, not {mask!r}")
+    return _masked_symbol(url, mask).matrix
+
+
 def qr_version(url: str) -> int:
     """The QR version (size) a mark URL needs; at most ``MAX_VERSION``."""
     version = _symbol(url).version
@@ -292,9 +310,20 @@ def qr_version(url: str) -> int:
     return version
 
 
-def qr_matrix(url: str) -> list[list[bool]]:
-    """The symbol's modules (True = dark), without the quiet zone."""
-    return [[bool(v) for v in row] for row in _symbol(url).matrix]
+def qr_matrix(url: str, mask: int | None = None) -> list[list[bool]]:
+    """The symbol's modules (True = dark), without the quiet zone.
+
+    ``mask`` picks one of the eight equally valid symbols; by default the one the
+    standard's penalty rules (and the finder-lookalike check above) choose.
+    """
+    return [[bool(v) for v in row] for row in _matrix(url, mask)]
+
+
+def qr_mask(url: str) -> int:
+    """The mask of the standard's symbol for ``url``, as ``qr_matrix`` draws it by default."""
+    mask = _symbol(url).mask
+    assert isinstance(mask, int)
+    return mask
 
 
 # ---------------------------------------------------------------- artwork
@@ -533,12 +562,118 @@ def _png_base(artwork: Artwork, scheme: Scheme, n: int, ppm: int) -> Image.Image
     return base
 
 
-def _qr_image(url: str, ppm: int, index: bytes) -> Image.Image:
+def _qr_image(matrix: tuple[bytearray, ...], ppm: int, index: bytes) -> Image.Image:
     """The symbol, one palette index per module, scaled up by pixel replication."""
-    matrix = _symbol(url).matrix
     n = len(matrix)
     small = Image.frombytes("P", (n, n), b"".join(matrix).translate(index))
     return small.resize((n * ppm, n * ppm), Image.Resampling.NEAREST)
+
+
+def _png_unsymbolled(
+    artwork: Artwork, scheme: Scheme, n: int, ppm: int, cert_number: str
+) -> Image.Image:
+    """The mark without its QR symbol: artwork, quiet zone and certificate number."""
+    lay = mark_layout(n)
+    canvas = _png_base(artwork, scheme, n, ppm).copy()
+    box = lay.number
+    em = _number_em(cert_number, box.w)
+    mask = Image.new("L", (box.w * ppm, box.h * ppm), 0)
+    baseline = (box.h + em * _CAP_HEIGHT) / 2 * ppm
+    ImageDraw.Draw(mask).text(
+        (box.w * ppm / 2, baseline), cert_number, fill=255, font=_font(round(em * ppm)), anchor="ms"
+    )
+    text = Image.frombytes("P", mask.size, mask.point(_TEXT_LUT).tobytes())
+    canvas.paste(text, (box.x * ppm, box.y * ppm))
+    return canvas
+
+
+def _place_symbol(
+    canvas: Image.Image, matrix: tuple[bytearray, ...], ppm: int, shift: tuple[int, int]
+) -> None:
+    lay = mark_layout(len(matrix))
+    x = (lay.qr.x + QUIET_ZONE) * ppm + shift[0]
+    y = (lay.qr.y + QUIET_ZONE) * ppm + shift[1]
+    canvas.paste(_qr_image(matrix, ppm, _QR_INDEX), (x, y))
+
+
+# ---------------------------------------------------------------- proof scans
+
+
+@dataclass(frozen=True)
+class QrPlacement:
+    """Which of the eight equally valid symbols of a URL a PNG mark prints, and where.
+
+    ``shift`` moves the symbol by whole pixels (right, down), less than a module and never
+    down, so its quiet zone stays at least four modules on every side. ``proofed`` says the
+    mark passed every simulated capture of ``issuer.scanproof``.
+    """
+
+    mask: int
+    shift: tuple[int, int] = (0, 0)
+    proofed: bool = False
+
+
+# Symbol shifts tried by a proof, in eighths of a module (right, down), most promising
+# first. Which codes OpenCV misses at a given downscale depends on where the module edges
+# fall on the new pixel grid; scanning shifts over 2.40-2.60 px/module in steps of 0.01,
+# 2/8 right and 5/8 up left the fewest downscales that fail for most codes (only OpenCV's
+# nearest-neighbour ones), and a proof keeps it for nearly every code.
+_PROOF_SHIFTS = ((2, -5), (-5, -3), (2, -3), (5, -5), (-5, -5), (2, 0), (-5, 0), (5, 0), (0, 0))
+
+
+def proofed_placement(
+    url: str,
+    cert_number: str,
+    scheme: Scheme,
+    *,
+    dpi: int = 600,
+    artwork: Artwork | None = None,
+    module_mm: float = 0.33,
+) -> QrPlacement:
+    """The first mask and shift whose PNG mark survives every simulated capture.
+
+    The mark is rendered as ``render_mark_png`` would and run through
+    ``issuer.scanproof``: each candidate costs one OpenCV and zxing-cpp decode per
+    capture until one fails, so a proof takes about a second. The standard's own mask
+    is tried first at every shift. If no candidate passes, the one that went furthest
+    is returned with ``proofed=False``.
+    """
+    _check(url, cert_number, dpi, module_mm)
+    ppm = _pixels_per_module(dpi, module_mm)
+    return _proof(url, cert_number, Scheme(scheme), artwork or Artwork.default(), ppm)
+
+
+@functools.lru_cache(maxsize=64)  # a mark is often rendered as PNG and SVG in one go
+def _proof(url: str, cert_number: str, scheme: Scheme, art: Artwork, ppm: int) -> QrPlacement:
+    from issuer import scanproof  # OpenCV and zxing-cpp load only when a proof is asked for
+
+    n = len(_matrix(url, None))
+    unsymbolled = _png_unsymbolled(art, scheme, n, ppm, cert_number)
+    captures = [c for c in scanproof.CAPTURES if c.scale is None or c.scale < ppm]
+    standard = qr_mask(url)
+
+    def rank(mask: int) -> tuple[bool, int, int]:
+        # A finder lookalike makes OpenCV fail even at full size: try those masks last.
+        matrix = _matrix(url, mask)
+        return _finder_lookalike(matrix) < _LOOKALIKE_LIMIT, _penalty(matrix), mask
+
+    others = sorted(set(range(8)) - {standard}, key=rank)
+    eighths = ((round(x * ppm / 8), round(y * ppm / 8)) for x, y in _PROOF_SHIFTS)
+    shifts = dict.fromkeys(s for s in eighths if max(map(abs, s)) < ppm)  # within a module
+    best, depth = QrPlacement(standard), -1
+    for shift in shifts:
+        for mask in (standard, *others):
+            canvas = unsymbolled.copy()
+            _place_symbol(canvas, _matrix(url, mask), ppm, shift)
+            failed = scanproof.first_failure(canvas, url, ppm, captures)
+            if failed is None:
+                return QrPlacement(mask, shift, proofed=True)
+            if failed > depth:
+                best, depth = QrPlacement(mask, shift), failed
+    return best
+
+
+# ---------------------------------------------------------------- PNG output
 
 
 def render_mark_png(
@@ -549,27 +684,25 @@ def render_mark_png(
     dpi: int = 600,
     artwork: Artwork | None = None,
     module_mm: float = 0.33,
+    proof_scan: bool = False,
 ) -> bytes:
-    """The full mark as a palette PNG with its dpi recorded, ready to place at 100 %."""
+    """The full mark as a palette PNG with its dpi recorded, ready to place at 100 %.
+
+    With ``proof_scan`` the symbol's mask and sub-module position come from
+    ``proofed_placement`` (about a second); otherwise the standard's symbol sits on the
+    module grid (milliseconds).
+    """
     _check(url, cert_number, dpi, module_mm)
     art = artwork or Artwork.default()
     ppm = _pixels_per_module(dpi, module_mm)
-    n = len(_symbol(url).matrix)
-    lay = mark_layout(n)
-    canvas = _png_base(art, Scheme(scheme), n, ppm).copy()
-    symbol_at = ((lay.qr.x + QUIET_ZONE) * ppm, (lay.qr.y + QUIET_ZONE) * ppm)
-    canvas.paste(_qr_image(url, ppm, _QR_INDEX), symbol_at)
-
-    box = lay.number
-    em = _number_em(cert_number, box.w)
-    mask = Image.new("L", (box.w * ppm, box.h * ppm), 0)
-    baseline = (box.h + em * _CAP_HEIGHT) / 2 * ppm
-    ImageDraw.Draw(mask).text(
-        (box.w * ppm / 2, baseline), cert_number, fill=255, font=_font(round(em * ppm)), anchor="ms"
+    placement = (
+        _proof(url, cert_number, Scheme(scheme), art, ppm)
+        if proof_scan
+        else QrPlacement(qr_mask(url))
     )
-    text = Image.frombytes("P", mask.size, mask.point(_TEXT_LUT).tobytes())
-    canvas.paste(text, (box.x * ppm, box.y * ppm))
-
+    matrix = _matrix(url, placement.mask)
+    canvas = _png_unsymbolled(art, Scheme(scheme), len(matrix), ppm, cert_number)
+    _place_symbol(canvas, matrix, ppm, placement.shift)
     out = io.BytesIO()
     canvas.save(out, format="PNG", compress_level=3, dpi=(dpi, dpi))
     return out.getvalue()
@@ -579,9 +712,10 @@ def render_qr_png(url: str, *, dpi: int = 600, module_mm: float = 0.33) -> bytes
     """The bare symbol with its quiet zone, 1 bit per pixel, for variable-data printing."""
     _check(url, None, dpi, module_mm)
     ppm = _pixels_per_module(dpi, module_mm)
-    n = len(_symbol(url).matrix)
+    matrix = _symbol(url).matrix
+    n = len(matrix)
     # 1-bit PNG: 0 is black, 1 is white.
-    symbol = _qr_image(url, ppm, bytes([1, 0]) + bytes(254))
+    symbol = _qr_image(matrix, ppm, bytes([1, 0]) + bytes(254))
     side = (n + 2 * QUIET_ZONE) * ppm
     image = Image.new("P", (side, side), 1)
     image.putpalette([0, 0, 0, 255, 255, 255])
@@ -635,11 +769,21 @@ def render_mark_svg(
     *,
     artwork: Artwork | None = None,
     module_mm: float = 0.33,
+    proof_scan: bool = False,
 ) -> str:
-    """The full mark as SVG: physical size in mm, coordinates in modules."""
+    """The full mark as SVG: physical size in mm, coordinates in modules.
+
+    With ``proof_scan`` the symbol is the one ``proofed_placement`` picks for the 600 dpi
+    PNG, so both files of a mark print the same code (the PNG's sub-module shift has no
+    meaning in vector art and is not applied).
+    """
     _check(url, cert_number, None, module_mm)
     art = artwork or Artwork.default()
-    matrix = _symbol(url).matrix
+    mask = None
+    if proof_scan:
+        ppm = _pixels_per_module(600, module_mm)
+        mask = _proof(url, cert_number, Scheme(scheme), art, ppm).mask
+    matrix = _matrix(url, mask)
     lay = mark_layout(len(matrix))
     box = lay.number
     em = _number_em(cert_number, box.w)

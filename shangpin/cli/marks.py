@@ -57,10 +57,12 @@ def render(app: App, number: str, out: Path, dpi: int) -> None:
         cert_number, scheme = certificate.number, certificate.scheme
     artwork = Artwork.from_dir(app.settings.artwork_dir)
     if suffix == ".png":
-        data = render_mark_png(url, cert_number, scheme, dpi=dpi, artwork=artwork)
+        # Proof-scanned: the QR mask and position that survive low-resolution scans.
+        data = render_mark_png(url, cert_number, scheme, dpi=dpi, artwork=artwork, proof_scan=True)
         _write(out, data)
     else:
-        _write(out, render_mark_svg(url, cert_number, scheme, artwork=artwork).encode("utf-8"))
+        svg = render_mark_svg(url, cert_number, scheme, artwork=artwork, proof_scan=True)
+        _write(out, svg.encode("utf-8"))
     click.echo(f"wrote {out} ({url})")
 
 
