@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from issuer import ed25519
@@ -21,7 +21,7 @@ from issuer.transparency.store import DatabaseHashStore
 from issuer.transparency.store import tree_size as tree_size  # re-exported for readers
 from issuer.transparency.tree_head import SignedTreeHead, TreeHead, timestamp_ms
 from storage.base import utcnow
-from storage.models import LogEntryRecord, LogHead, LogKey
+from storage.models import LogEntryRecord, LogHead, LogKey, LogState
 
 #: The most entries one read returns; callers page through longer ranges.
 MAX_PAGE = 256
@@ -83,6 +83,13 @@ def _signer(session: Session, passphrase: str | None) -> tuple[LogKey, ed25519.S
             "SHANGPIN_KEY_PASSPHRASE is not set: it is needed to sign the log's tree heads"
         )
     key = log_key(session)
+    if key is None:
+        # Several verifier workers sign their first head at start-up: serialise on the log's
+        # state row (a row lock on PostgreSQL, the write lock on SQLite) and look again, so
+        # the log only ever has the one key its heads are checked against.
+        session.execute(update(LogState).where(LogState.id == 1).values(size=LogState.size)
+                        .execution_options(synchronize_session=False))
+        key = log_key(session)
     if key is None:
         seed = ed25519.generate_seed()
         public = ed25519.public_key_for(seed)

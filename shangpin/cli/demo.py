@@ -42,9 +42,31 @@ def demo(ctx: click.Context, data_dir: Path | None, port: int, market_port: int,
 
     app = ctx.find_object(App)
     assert app is not None
-    options = Options(data_dir=data_dir or app.settings.data_dir / "demo", port=port,
-                      market_port=market_port, crawl=not no_crawl, products=products)
+    chosen = (data_dir or app.settings.data_dir / "demo").resolve()
+    demo_database = f"sqlite:///{chosen / 'shangpin.db'}"
+    if chosen == app.settings.data_dir.resolve() or _same_database(
+        demo_database, app.settings.database_url
+    ):
+        raise click.UsageError(
+            f"{chosen} holds the configured database: the demo seeds demo certificates "
+            "and demo staff accounts, so it only runs in a directory of its own "
+            "(the default is <data dir>/demo)"
+        )
+    options = Options(data_dir=chosen, port=port, market_port=market_port,
+                      crawl=not no_crawl, products=products)
     run(app.settings, options, click.echo)
+
+
+def _same_database(a: str, b: str) -> bool:
+    """Whether two database URLs name the same SQLite file (other URLs never match a demo's)."""
+    from sqlalchemy.engine import make_url
+
+    first, second = make_url(a), make_url(b)
+    if first.get_backend_name() != "sqlite" or second.get_backend_name() != "sqlite":
+        return False
+    if not first.database or not second.database:
+        return False
+    return Path(first.database).resolve() == Path(second.database).resolve()
 
 
 @demo.command("seed")

@@ -274,3 +274,22 @@ def test_the_products_option_has_the_marketplaces_floor() -> None:
     from shangpin.market.catalogue import MIN_PRODUCTS as MARKET_MIN
 
     assert MIN_PRODUCTS == MARKET_MIN
+
+
+@pytest.mark.parametrize("configured", ["data dir", "database"])
+def test_demo_refuses_the_configured_database(tmp_path: Path, configured: str) -> None:
+    """The demo makes demo admin accounts: it must never run in the real database."""
+    real = tmp_path / "var"
+    env = _env()
+    if configured == "data dir":
+        env["SHANGPIN_DATA_DIR"] = str(real)
+    else:
+        env["SHANGPIN_DATABASE_URL"] = f"sqlite:///{real / 'shangpin.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "shangpin", "demo", "--data-dir", str(real), "--no-crawl"],
+        env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert "holds the configured database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (real / "shangpin.db").exists()

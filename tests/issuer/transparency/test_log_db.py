@@ -24,7 +24,7 @@ from issuer.transparency.monitor import CompactRange, MonitorState
 from issuer.transparency.tree_head import TreeHead
 from storage import migrate
 from storage.enums import CertificateState, KeyState, Scheme, ScopeKind
-from storage.models import LogEntryRecord, LogNode, StatusEvent
+from storage.models import LogEntryRecord, LogHead, LogKey, LogNode, StatusEvent
 from storage.session import Database, make_engine
 from tests.conftest import fresh_pg_database
 from tests.factories import PASSPHRASE, make_body, make_certificate, make_subject, signer
@@ -309,3 +309,40 @@ def test_a_damaged_monitor_state_is_refused() -> None:
         MonitorState.from_json(damaged)
     with pytest.raises(LogError, match="damaged"):
         MonitorState.from_json({**document, "tree_size": "many"})
+
+
+@pytest.mark.postgres
+def test_workers_signing_their_first_heads_at_once_make_one_log_key(pg_server: str) -> None:
+    """Each verifier worker signs a head at start-up; the log must still get one key."""
+    with fresh_pg_database(pg_server, "shangpin_logkey") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        database = Database.open(url)
+        workers = 4
+        barrier = threading.Barrier(workers)
+        failures: list[BaseException] = []
+
+        def first_head() -> None:
+            try:
+                with database.transaction() as session:
+                    log.tree_size(session)  # every transaction is open before any signs
+                    barrier.wait(10)
+                    log.sign_head(session, passphrase=LOG_PASSPHRASE, force=True)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=first_head) for _ in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        try:
+            assert failures == []
+            with database.transaction() as session:
+                keys = session.scalars(select(LogKey)).all()
+                heads = session.scalars(select(LogHead)).all()
+            assert len(keys) == 1
+            assert len(heads) == workers and {h.key_id for h in heads} == {keys[0].id}
+        finally:
+            database.close()
