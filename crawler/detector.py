@@ -8,6 +8,8 @@ loaded once, by ``References``). The pipeline, cheapest step first:
    (``detection.candidates``); a photo has a handful, often none;
 3. alignment: from the outline, the map that would put the reference there, with the
    rotation read off a polar correlation (``detection.align``), then polished locally;
+   where no outline reading explains a region of the emblem's colour, from the lettering
+   inside it: local features and a RANSAC homography (``detection.features``);
 4. verification of the warped region against the reference: normalised correlation overall
    and the largest local difference, at twice the size too for large finds, leaving out
    what something in front hides (``detection.compare``);
@@ -31,6 +33,7 @@ from crawler.detection.align import Scored, hypotheses, pixels, refine_ecc
 from crawler.detection.candidates import Candidate, candidates, part_of
 from crawler.detection.compare import Comparison, compare, correlation
 from crawler.detection.errors import DetectionError, ImageTooLarge, UnreadableImage
+from crawler.detection.features import feature_alignment
 from crawler.detection.image import MAX_PIXELS, load_rgb
 from crawler.detection.qr import read_qr, verification
 from crawler.references import Reference, References
@@ -53,10 +56,11 @@ __all__ = [
 #: look-alike ("上晶") under 0.76 once the fine check sees it; small, blurred genuine marks
 #: come down to about 0.8 (see docs/detector.md).
 THRESHOLD = 0.8
-#: Candidates whose best unpolished alignment correlates less than this are dropped early.
-_PRE_THRESHOLD = 0.2
+#: Hypotheses whose unpolished alignment correlates less than this are not polished: an
+#: outline that starts this badly is cut or merged, and left to the lettering.
+_PRE_THRESHOLD = 0.3
 #: Hypotheses polished by ECC alignment per candidate, at most (ECC is the costly step)...
-_MAX_POLISHED = 3
+_MAX_POLISHED = 2
 #: ...and none after one that correlates this well.
 _GOOD_ENOUGH = 0.85
 #: Aligned candidates that correlate less than this are not compared in detail: a mark
@@ -65,6 +69,9 @@ _GOOD_ENOUGH = 0.85
 _COMPARE_FROM = 0.35
 #: A find with less than this share of it visible is aligned again on what is visible.
 _REALIGN_BELOW = 0.97
+#: A candidate aligned by its outline this well and seen whole was judged on a true
+#: alignment: its region needs no second look by lettering.
+_EXPLAINED = 0.7
 
 
 @dataclass(frozen=True)
@@ -154,19 +161,40 @@ def matches(rgb: npt.NDArray[np.uint8], grey8: npt.NDArray[np.uint8], refs: Refe
             threshold: float = THRESHOLD
             ) -> Iterator[tuple[Reference, Comparison, npt.NDArray[np.float64]]]:
     """Every candidate that survives alignment, with its comparison: (reference, comparison,
-    homography from template pixels to image pixels). Pieces of a mark already found (at
-    ``threshold``) are not looked at."""
+    homography from template pixels to image pixels); then every region of the emblem's
+    colour no candidate explained, aligned by its lettering. Pieces of a mark already found
+    (at ``threshold``) are not looked at."""
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     grey = grey8.astype(np.float32)
     for ref in refs:
+        boxes: list[tuple[int, int, int, int]] = []
         found: list[Candidate] = []
-        for cand in candidates(hsv, ref):
+        # Centres of finds the outline explained: found, or aligned cleanly and judged.
+        explained: list[npt.NDArray[np.float64]] = []
+        for cand in candidates(hsv, ref, boxes):
             if any(part_of(cand, f) for f in found):
                 continue
             match = _match(rgb, grey, hypotheses(cand, ref, grey), ref, threshold)
             if match is not None:
-                if match[0].score >= threshold:
+                comp, h = match
+                if comp.score >= threshold:
                     found.append(cand)
+                if comp.score >= threshold or (comp.ncc >= _EXPLAINED
+                                               and comp.visible >= _REALIGN_BELOW):
+                    explained.append(_centre(ref, h))
+                yield ref, *match
+        # Regions of the emblem's colour the outline did not explain: align by lettering.
+        for box in boxes:
+            x, y, w, h_ = box
+            if any(x <= c[0] <= x + w and y <= c[1] <= y + h_ for c in explained):
+                continue
+            start = feature_alignment(grey8, box, ref.features)
+            if start is None:
+                continue
+            match = _verify(rgb, grey, start, ref, threshold)
+            if match is not None:
+                if match[0].score >= threshold:
+                    explained.append(_centre(ref, match[1]))
                 yield ref, *match
 
 
@@ -207,7 +235,28 @@ def _match(rgb: npt.NDArray[np.uint8], grey: npt.NDArray[np.float32],
             pool.sort(key=lambda t: -t[0])
     if best is None or best[0] < _COMPARE_FROM:
         return None
-    h = best[1]
+    return _compared(rgb, grey, best[1], ref, threshold)
+
+
+def _verify(rgb: npt.NDArray[np.uint8], grey: npt.NDArray[np.float32],
+            h: npt.NDArray[np.float64], ref: Reference, threshold: float
+            ) -> tuple[Comparison, npt.NDArray[np.float64]] | None:
+    """A hypothesis from the lettering, polished by ECC (kept only when that correlates
+    better) and compared."""
+    start = correlation(grey, h, ref, pixels(h))
+    h2 = refine_ecc(h, grey, ref, pixels(h))
+    c = correlation(grey, h2, ref, pixels(h2))
+    best = (c, h2) if c >= start else (start, h)
+    if best[0] < _COMPARE_FROM:
+        return None
+    return _compared(rgb, grey, best[1], ref, threshold)
+
+
+def _compared(rgb: npt.NDArray[np.uint8], grey: npt.NDArray[np.float32],
+              h: npt.NDArray[np.float64], ref: Reference, threshold: float
+              ) -> tuple[Comparison, npt.NDArray[np.float64]]:
+    """The comparison of an aligned find, aligned again on what is visible when something
+    hides part of it."""
     comp = compare(rgb, grey, h, ref, pixels(h), threshold)
     if comp.visible < _REALIGN_BELOW:
         # Something in front pulls the alignment towards itself: align again on what is seen.
@@ -216,6 +265,11 @@ def _match(rgb: npt.NDArray[np.uint8], grey: npt.NDArray[np.float32],
         if comp2.score > comp.score:
             return comp2, h2
     return comp, h
+
+
+def _centre(ref: Reference, h: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Where the emblem's centre lies in the image."""
+    return np.asarray(np.mean(np.array(_project(ref.box, h)), axis=0), np.float64)
 
 
 def _project(box: npt.NDArray[np.float64], h: npt.NDArray[np.float64]) -> list[list[float]]:

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from crawler.detection.features import Features, reference_features
 from issuer.artwork import ASSET_DIR
 
 __all__ = ["fit_quads", "MARK_FILES", "Reference", "ReferenceError", "References", "TEMPLATE"]
@@ -88,6 +89,9 @@ class Reference:
     fine_inner: npt.NDArray[np.bool_] = field(repr=False)
     canonical: Float = field(repr=False)  # the template in the canonical frame
     polar: Float = field(repr=False)  # ...and unrolled around its centre (angle x radius)
+    #: SIFT features of the artwork, for aligning a find by its lettering when its outline
+    #: is cut or merged with something of its colour.
+    features: Features = field(repr=False)
 
     def look(self, pixels: float) -> Float:
         """The template as a find ``pixels`` across would show it: blurred when small."""
@@ -228,6 +232,8 @@ def prepare(mark: str, path: Path) -> Reference:
         fine_inner=fine_inner,
         canonical=canonical,
         polar=polar_view(canonical),
+        features=reference_features(fine, cv2.resize(mask.astype(np.uint8), (FINE, FINE),
+                                    interpolation=cv2.INTER_NEAREST).astype(bool), TEMPLATE),
     )
 
 

@@ -8,6 +8,7 @@ and compared, which is what makes the detector fast; a find is never decided her
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -34,6 +35,12 @@ MIN_SOLIDITY = 0.5
 _MAX_QUADS = 6
 #: A blob inside a found mark and smaller than this share of it is part of its print.
 NESTED = 0.4
+#: Regions (parts of the loosest colour level) from this size, long side in pixels, are
+#: aligned by their lettering when no find explains them: smaller marks have too few
+#: features and fail on their detail, not on their alignment...
+REGION_FROM = 70
+#: ...when their holes (light lettering, a label inside) cover this share of their area.
+MIN_HOLES = 0.02
 #: At most this many blobs per reference are examined (largest first).
 MAX_CANDIDATES = 24
 
@@ -68,11 +75,14 @@ def colour_masks(hsv: npt.NDArray[np.uint8], ref: Reference) -> list[npt.NDArray
     return masks
 
 
-def candidates(hsv: npt.NDArray[np.uint8], ref: Reference) -> list[Candidate]:
-    """Candidates at every colour level, each place once, largest first."""
+def candidates(hsv: npt.NDArray[np.uint8], ref: Reference,
+               regions: list[tuple[int, int, int, int]] | None = None) -> list[Candidate]:
+    """Candidates at every colour level, each place once, largest first. The boxes of the
+    loosest level's parts that could hold a mark whatever their outline (see ``region``)
+    are added to ``regions`` when it is given."""
     found: list[Candidate] = []
-    for mask in colour_masks(hsv, ref):
-        found += find_candidates(mask, ref, found)
+    for level, mask in enumerate(colour_masks(hsv, ref)):
+        found += find_candidates(mask, ref, found, regions if level == 0 else None)
     found.sort(key=lambda c: -c.size)
     return found
 
@@ -86,9 +96,11 @@ def part_of(cand: Candidate, other: Candidate) -> bool:
 
 
 def find_candidates(mask: npt.NDArray[np.uint8], ref: Reference,
-                    known: list[Candidate] | None = None) -> list[Candidate]:
+                    known: list[Candidate] | None = None,
+                    regions: list[tuple[int, int, int, int]] | None = None) -> list[Candidate]:
     """Connected parts of the colour mask whose hull fits the reference's outline, except
-    those already ``known`` (found at another colour level)."""
+    those already ``known`` (found at another colour level); ``regions`` receives the
+    boxes of the parts that could hold a mark whatever their outline."""
     # Closing bridges the thin light rings and lettering that cut a small emblem's colour
     # into pieces once blurred and compressed.
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _KERNEL)
@@ -105,6 +117,8 @@ def find_candidates(mask: npt.NDArray[np.uint8], ref: Reference,
     big = [(max(b[2], b[3]), i) for i, b in enumerate(boxes)
            if MIN_SIZE <= max(b[2], b[3]) <= max_size]
     big.sort(reverse=True)
+    if regions is not None:
+        regions += _regions(contours, parents, [i for _, i in big])
     out: list[Candidate] = []
     for _, i in big[: MAX_CANDIDATES * 2]:
         contour = contours[i]
@@ -128,6 +142,27 @@ def find_candidates(mask: npt.NDArray[np.uint8], ref: Reference,
             if len(out) == MAX_CANDIDATES:
                 break
     return out
+
+
+def _regions(contours: Sequence[cv2.typing.MatLike], parents: npt.NDArray[np.int32],
+             order: list[int]) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, width, height) of the parts ``order`` names (largest first) from
+    ``REGION_FROM`` pixels across whose holes (light lettering, a label) cover at least
+    ``MIN_HOLES`` of them: where a mark whose outline is cut, or merged with something of
+    its colour, could still be found by its lettering. A blob of plain colour has nothing
+    to match."""
+    holes = np.zeros(len(contours))
+    for i, c in enumerate(contours):
+        if parents[i] >= 0:
+            holes[parents[i]] += cv2.contourArea(c)
+    out: list[tuple[int, int, int, int]] = []
+    for i in order:
+        x, y, w, h = cv2.boundingRect(contours[i])
+        box = (int(x), int(y), int(w), int(h))
+        if (max(box[2], box[3]) >= REGION_FROM
+                and holes[i] >= MIN_HOLES * cv2.contourArea(contours[i])):
+            out.append(box)
+    return out[:MAX_CANDIDATES]
 
 
 def _restore(quad: npt.NDArray[np.float64], k: int, ratio: float
