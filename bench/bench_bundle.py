@@ -82,7 +82,7 @@ def measure(statuses: dict[str, str]) -> dict[str, float]:
         tree_head=head, log_key=log_signer.public_key), kid, signer)
     built = time.perf_counter() - started
     started = time.perf_counter()
-    assert len(bundle.verify_bundle(data).statuses) == len(statuses)
+    assert len(bundle.verify_bundle(data, keys).statuses) == len(statuses)
     verified = time.perf_counter() - started
     listed = statuslist.sign(statuslist.make_payload(statuses, kid=kid, issued_at=NOW,
                                                      on=NOW.date()), kid, signer)

@@ -11,6 +11,11 @@ newline. ``bundle`` is the base64url of the payload bytes (canonical JSON), and
 ``signature`` is Ed25519 over ``CONTEXT || payload`` with the key ``kid`` listed in the
 payload. Every byte of the file is covered: the payload by the signature, the envelope
 by the rule that it must be the one canonical spelling of its own content.
+
+A bundle cannot vouch for itself: anyone can make a key, list it and sign with it. So
+the signing key is looked up in a trust anchor the reader holds from elsewhere (the
+registry's JWKS, its database, or the keys the /offline page was served with), and must
+be active there.
 """
 
 from __future__ import annotations
@@ -245,16 +250,34 @@ def _log(body: Mapping[str, Any]) -> tuple[TreeHead | None, bytes | None]:
         raise BundleError(str(exc)) from None
 
 
-def verify_bundle(data: bytes) -> Bundle:
-    """Check a bundle file byte for byte; raise ``BundleError`` unless it is intact.
+def trusted_signer(trusted: Mapping[str, PublicKey], kid: str) -> PublicKey:
+    """The trust anchor's key ``kid``, if it may sign bundles; else ``BundleError``.
 
-    The signing key must be in the bundle's own key set and not compromised. That
-    proves the file is as it was signed; that the key is the alliance's is for the
-    holder to know (it came from the registry's site, or its ``kid`` is one they hold).
+    Only an active key signs bundles: a retired key has stopped signing, and a bundle
+    signed by one is either old or made with a key the alliance no longer guards.
     """
+    key = trusted.get(kid)
+    if key is None:
+        raise BundleError(f"signed with key {kid!r}, which is not a trusted signing key")
+    if key.state is KeyState.COMPROMISED:
+        raise BundleError(f"signed with key {kid}, which has been reported compromised")
+    if key.state is not KeyState.ACTIVE:
+        raise BundleError(f"signed with key {kid}, which is {key.state.value}, not active")
+    return key
+
+
+def verify_bundle(data: bytes, trusted: Mapping[str, PublicKey]) -> Bundle:
+    """Check a bundle file byte for byte; raise ``BundleError`` unless it is intact and
+    signed by a key that ``trusted`` (the reader's own anchor, never the bundle's key
+    list) holds as active. The bundle must list that key the same, as active."""
     document = _envelope(data)
     payload = b64url_decode(document["bundle"], "the bundle")
     signature = b64url_decode(document["signature"], "the signature")
+    kid = document["kid"]
+    anchor = trusted_signer(trusted, kid)
+    if not ed25519.verify(anchor.public_key, signature, CONTEXT + payload):
+        raise BundleError("the signature does not match: the bundle has been changed")
+    # Signed bytes only from here on.
     try:
         body = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -262,15 +285,11 @@ def verify_bundle(data: bytes) -> Bundle:
     if not isinstance(body, dict):
         raise BundleError("the bundle's payload is not a JSON object")
     keys = _keys(body)
-    kid = document["kid"]
-    key = keys.get(kid)
-    if key is None:
-        raise BundleError(f"signed with key {kid!r}, which the bundle does not list")
-    if not ed25519.verify(key.public_key, signature, CONTEXT + payload):
-        raise BundleError("the signature does not match: the bundle has been changed")
-    # Signed bytes only from here on.
-    if key.state is KeyState.COMPROMISED:
-        raise BundleError(f"signed with key {kid}, which has been reported compromised")
+    listed = keys.get(kid)
+    if listed is None or listed.public_key != anchor.public_key \
+            or listed.state is not KeyState.ACTIVE:
+        raise BundleError(f"the bundle does not list its signing key {kid} as the active"
+                          " key the trust anchor holds")
     if sorted(body) != list(_PAYLOAD) or type(body["v"]) is not int or body["v"] != VERSION:
         raise BundleError("not a version 1 bundle")
     if body["kid"] != kid or not _KID.fullmatch(kid):
@@ -305,8 +324,11 @@ class OfflineResult:
 
 
 def check(bundle: Bundle, text: str) -> OfflineResult:
-    """Verify a code or mark URL with the bundle alone; never raises for bad input."""
-    result = verify_code(text, bundle.keys, bundle.hosts or None)
+    """Verify a code or mark URL with the bundle alone; never raises for bad input.
+
+    A mark URL must be on one of the bundle's hosts; a bundle listing none accepts no
+    URL (a bare code names no host and is checked as it is)."""
+    result = verify_code(text, bundle.keys, bundle.hosts)
     payload = result.payload
     key = bundle.keys.get(payload.kid) if payload is not None else None
     state = key.state if key is not None else None

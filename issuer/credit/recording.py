@@ -106,7 +106,11 @@ def record_surveillance(session: Session, certificate: Certificate,
 
 
 def record_infringement(session: Session, record: InfringementRecord) -> CreditEvent | None:
-    """A confirmed misuse by an identifiable subject is a major event; None without one."""
+    """A confirmed misuse by an identifiable subject is a major event; None without one.
+
+    The record's subject is only who the listing claimed to be, so callers add the event
+    only once a reviewer has chosen to charge that subject (see the console's confirm).
+    """
     if record.subject_id is None:
         return None
     made, _ = _add(session, subject_id=record.subject_id, kind=Kind.INFRINGEMENT,

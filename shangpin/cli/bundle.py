@@ -46,9 +46,11 @@ def bundle(app: App, out: Path, as_json: bool) -> None:
         # last head is old), so the head the bundle names covers every status in it.
         log.sign_head(session, now, passphrase=passphrase,
                       max_age=dt.timedelta(minutes=app.settings.log_head_minutes))
-        kid, seed = KeyStore(session).signer(passphrase)
+        store = KeyStore(session)
+        kid, seed = store.signer(passphrase)
+        trusted = store.public_keys()
         data = build_bundle(session, kid, ed25519.Signer(seed), now, app.settings.mark_hosts)
-    made = verify_bundle(data)  # never write a file the readers would refuse
+    made = verify_bundle(data, trusted)  # never write a file the readers would refuse
     _write(out, data)
     record = {
         "path": str(out),

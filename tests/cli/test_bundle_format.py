@@ -35,11 +35,12 @@ def _head(size: int = 5) -> tuple[TreeHead, ed25519.Signer]:
 
 
 def make(statuses: dict[str, str], keys: list[PublicKey], kid: str, signer: ed25519.Signer, *,
-         issued_at: dt.datetime = NOW, with_head: bool = True) -> bytes:
+         issued_at: dt.datetime = NOW, with_head: bool = True,
+         hosts: tuple[str, ...] = (HOST,)) -> bytes:
     head, log_signer = _head()
     payload = bundle.make_payload(
         statuses, {k.kid: k for k in keys}, kid=kid, issued_at=issued_at,
-        on=issued_at.date(), hosts=[HOST],
+        on=issued_at.date(), hosts=hosts,
         tree_head=head.sign(log_signer) if with_head else None,
         log_key=log_signer.public_key if with_head else None)
     return bundle.sign(payload, kid, signer)
@@ -94,7 +95,7 @@ def test_bundle_round_trip_and_offline_verdicts() -> None:
     compromised, bad_signer, bad_seed = _key(KeyState.COMPROMISED)
     data = make(STATUSES, [key, retired, compromised], key.kid, signer)
     assert data.endswith(b"\n") and data.count(b"\n") == 1
-    loaded = bundle.verify_bundle(data)
+    loaded = bundle.verify_bundle(data, {key.kid: key})
     assert loaded.kid == key.kid and loaded.date == NOW.date() and loaded.hosts == (HOST,)
     assert loaded.statuses["SP-2026-00013"] is PublicStatus.REVOKED
     assert loaded.tree_head is not None and loaded.tree_head.size == 5
@@ -129,17 +130,18 @@ def test_bundle_round_trip_and_offline_verdicts() -> None:
 def test_every_changed_byte_is_refused() -> None:
     key, signer, _ = _key()
     data = make({"SP-2026-00012": "valid", "SP-2026-00013": "revoked"}, [key], key.kid, signer)
-    bundle.verify_bundle(data)
+    trusted = {key.kid: key}
+    bundle.verify_bundle(data, trusted)
     for position in range(len(data)):
         for flip in (0x01, 0x20, 0x80):
             changed = bytearray(data)
             changed[position] ^= flip
             with pytest.raises(bundle.BundleError):
-                bundle.verify_bundle(bytes(changed))
+                bundle.verify_bundle(bytes(changed), trusted)
     for cut in (data[:-1], data[:-2] + b"\n", data + b"\n", b" " + data,
                 data.replace(b",", b", ", 1)):
         with pytest.raises(bundle.BundleError):
-            bundle.verify_bundle(cut)
+            bundle.verify_bundle(cut, trusted)
 
 
 def _reenvelope(data: bytes, edit_payload: object = None, **fields: str) -> bytes:
@@ -155,6 +157,7 @@ def _reenvelope(data: bytes, edit_payload: object = None, **fields: str) -> byte
 def test_changed_payload_signature_or_keys_are_refused_even_when_well_formed() -> None:
     key, signer, _ = _key()
     data = make(STATUSES, [key], key.kid, signer)
+    trusted = {key.kid: key}
     attacker, attacker_signer, _ = _key()
 
     def revoke_to_valid(body: dict[str, Any]) -> None:
@@ -177,45 +180,114 @@ def test_changed_payload_signature_or_keys_are_refused_even_when_well_formed() -
 
     for edit in (revoke_to_valid, compromised_to_active, add_key, later):
         with pytest.raises(bundle.BundleError, match="signature does not match"):
-            bundle.verify_bundle(_reenvelope(data, edit))
+            bundle.verify_bundle(_reenvelope(data, edit), trusted)
     other_signature = base64.urlsafe_b64encode(bytes(64)).decode().rstrip("=")
     with pytest.raises(bundle.BundleError, match="signature does not match"):
-        bundle.verify_bundle(_reenvelope(data, signature=other_signature))
-    # Re-signed by a key the bundle does not list; and by one slipped into the key set,
-    # which the payload's own kid then contradicts.
+        bundle.verify_bundle(_reenvelope(data, signature=other_signature), trusted)
+    # Re-signed by another key, as it stands or slipped into the key set: not trusted.
     resigned = json.loads(data)
     payload = bundle.b64url_decode(resigned["bundle"], "payload")
     signature = bundle.b64url(attacker_signer.sign(bundle.CONTEXT + payload))
-    with pytest.raises(bundle.BundleError, match="does not list"):
-        bundle.verify_bundle(_reenvelope(data, kid=attacker.kid, signature=signature))
+    with pytest.raises(bundle.BundleError, match=f"'{attacker.kid}', which is not a trusted"):
+        bundle.verify_bundle(_reenvelope(data, kid=attacker.kid, signature=signature), trusted)
     body = json.loads(payload)
     add_key(body)
     forged = bundle.sign(bundle.canonical(body), attacker.kid, attacker_signer)
+    with pytest.raises(bundle.BundleError, match="not a trusted signing key"):
+        bundle.verify_bundle(forged, trusted)
+    # Trusted with the attacker's key too, the payload's own kid still contradicts it.
     with pytest.raises(bundle.BundleError, match="different key"):
-        bundle.verify_bundle(forged)
+        bundle.verify_bundle(forged, {**trusted, attacker.kid: attacker})
 
 
 def test_compromised_signing_key_and_bad_tree_head_are_refused() -> None:
     key, signer, _ = _key(KeyState.COMPROMISED)
     with pytest.raises(bundle.BundleError, match="compromised"):
-        bundle.verify_bundle(make(STATUSES, [key], key.kid, signer))
+        bundle.verify_bundle(make(STATUSES, [key], key.kid, signer), {key.kid: key})
     key, signer, _ = _key()
+    trusted = {key.kid: key}
     head, log_signer = _head()
     other = ed25519.Signer(ed25519.generate_seed())
     payload = bundle.make_payload(STATUSES, {key.kid: key}, kid=key.kid, issued_at=NOW,
                                   on=NOW.date(), hosts=[HOST], tree_head=head.sign(other),
                                   log_key=log_signer.public_key)
     with pytest.raises(bundle.BundleError, match="does not verify under the log"):
-        bundle.verify_bundle(bundle.sign(payload, key.kid, signer))
+        bundle.verify_bundle(bundle.sign(payload, key.kid, signer), trusted)
     body = json.loads(bundle.make_payload(
         STATUSES, {key.kid: key}, kid=key.kid, issued_at=NOW, on=NOW.date(), hosts=[HOST],
         tree_head=head.sign(log_signer), log_key=log_signer.public_key))
     body["tree_head"]["kid"] = make_kid(other.public_key)
     with pytest.raises(bundle.BundleError, match="different log key"):
-        bundle.verify_bundle(bundle.sign(bundle.canonical(body), key.kid, signer))
+        bundle.verify_bundle(bundle.sign(bundle.canonical(body), key.kid, signer), trusted)
     # A bundle made before the log signed its first head says so.
-    assert bundle.verify_bundle(make(STATUSES, [key], key.kid, signer, with_head=False)
-                                ).tree_head is None
+    assert bundle.verify_bundle(make(STATUSES, [key], key.kid, signer, with_head=False),
+                                trusted).tree_head is None
+
+
+def _mark(seed: bytes, number: str, host: str = HOST) -> str:
+    return mark_url(host, sign_mark((make_kid(ed25519.public_key_for(seed)), seed), number,
+                                    dt.date(2026, 1, 1), dt.date(2029, 1, 1)))
+
+
+def test_self_signed_bundle_is_refused_however_well_formed() -> None:
+    genuine, _, _ = _key()
+    trusted = {genuine.kid: genuine}
+    # Anyone can make a key, list it as active, and say a made-up certificate is valid,
+    # with mark codes to match.
+    attacker, attacker_signer, attacker_seed = _key()
+    forged = make({"SP-FAKE": "valid"}, [attacker], attacker.kid, attacker_signer)
+    with pytest.raises(bundle.BundleError,
+                       match=f"signed with key '{attacker.kid}', which is not a trusted"):
+        bundle.verify_bundle(forged, trusted)
+    # Listing the genuine key beside its own changes nothing; and an empty anchor trusts
+    # nothing at all.
+    both = make({"SP-FAKE": "valid"}, [genuine, attacker], attacker.kid, attacker_signer)
+    for anchor in (trusted, {}):
+        with pytest.raises(bundle.BundleError, match="not a trusted signing key"):
+            bundle.verify_bundle(both, anchor)
+    # It is the anchor that refuses: held to its own key list, the file is intact.
+    loaded = bundle.verify_bundle(forged, {attacker.kid: attacker})
+    assert bundle.check(loaded, _mark(attacker_seed, "SP-FAKE")).status == "valid"
+
+
+def test_only_an_active_trusted_key_signs_bundles() -> None:
+    key, signer, _ = _key()
+    data = make(STATUSES, [key], key.kid, signer)
+    retired = PublicKey(key.kid, key.public_key, KeyState.RETIRED)
+    with pytest.raises(bundle.BundleError, match=f"{key.kid}, which is retired, not active"):
+        bundle.verify_bundle(data, {key.kid: retired})
+    compromised = PublicKey(key.kid, key.public_key, KeyState.COMPROMISED)
+    with pytest.raises(bundle.BundleError, match="reported compromised"):
+        bundle.verify_bundle(data, {key.kid: compromised})
+    # A bundle signed by a key it itself lists as retired is refused even where the
+    # anchor still holds that key active.
+    old = PublicKey(key.kid, key.public_key, KeyState.RETIRED)
+    with pytest.raises(bundle.BundleError, match="does not list its signing key"):
+        bundle.verify_bundle(make(STATUSES, [old], key.kid, signer), {key.kid: key})
+    # The anchor's key, not one the bundle lists under the same id, checks the signature.
+    other, _, _ = _key()
+    impostor = PublicKey(key.kid, other.public_key, KeyState.ACTIVE)
+    with pytest.raises(bundle.BundleError, match="signature does not match"):
+        bundle.verify_bundle(data, {key.kid: impostor})
+    assert bundle.verify_bundle(data, {key.kid: key}).kid == key.kid
+
+
+def test_a_bundle_without_hosts_accepts_no_mark_url() -> None:
+    key, signer, seed = _key()
+    trusted = {key.kid: key}
+    loaded = bundle.verify_bundle(make(STATUSES, [key], key.kid, signer, hosts=()), trusted)
+    assert loaded.hosts == ()
+    for host in (HOST, "EVIL.EXAMPLE"):
+        result = bundle.check(loaded, _mark(seed, "SP-2026-00012", host))
+        assert (result.verdict, result.status) == (Verdict.MALFORMED, "malformed")
+        assert "unknown host" in (result.reason or "")
+    # A bare code names no host: it is checked as it is.
+    code = _mark(seed, "SP-2026-00012").rsplit("/", 1)[1]
+    assert bundle.check(loaded, code).status == "valid"
+    listed = bundle.verify_bundle(make(STATUSES, [key], key.kid, signer), trusted)
+    assert bundle.check(listed, _mark(seed, "SP-2026-00012")).status == "valid"
+    assert bundle.check(listed, _mark(seed, "SP-2026-00012", "EVIL.EXAMPLE")).status \
+        == "malformed"
 
 
 def test_compact_table_decoder_only_ever_refuses_cleanly() -> None:

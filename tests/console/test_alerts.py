@@ -351,7 +351,8 @@ def test_confirming_a_misuse_alert_records_the_infringement_and_credit_event(
                              match="credit_code", seller_code=world.holder.uscc)
     audits = console.audit_count(action="alert.confirm")
     client = user(console, "reviewer")
-    done = post(client, f"/console/alerts/{alert_id}/confirm", {"reason": "看过证据"})
+    done = post(client, f"/console/alerts/{alert_id}/confirm",
+                {"reason": "看过证据", "charge": "1"})
     assert done.status_code == 303
     assert done.headers["location"].startswith(f"/console/alerts/{alert_id}?done=confirm")
     assert alert_state(console, alert_id) == ("confirmed", "reviewer", None)

@@ -131,6 +131,8 @@ def test_confirm_a_crawled_alert_and_find_the_credit_event(crawled: Crawled,
         page.screenshot(path=str(SCREENSHOTS / "console-alert.png"), full_page=True)
 
         page.fill("#confirm-reason", "证据清楚")
+        # The reviewer decides whether the matched subject is charged.
+        page.check("#charge-subject")
         page.click("#confirm")
         page.wait_for_url(f"**/console/alerts/{crawled.alert_id}?done=confirm*")
         assert page.locator("[data-status='confirmed']").first.is_visible()

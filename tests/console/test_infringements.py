@@ -18,9 +18,10 @@ _close_clients = test_alerts._close_clients
 RECORDS = re.compile(r'<tr data-record="(\d+)"')
 
 
-def confirmed(console: Console, alert_id: int) -> int:
+def confirmed(console: Console, alert_id: int, *, charge: bool = False) -> int:
     client = user(console, "reviewer")
-    assert post(client, f"/console/alerts/{alert_id}/confirm", {}).status_code == 303
+    form = {"charge": "1"} if charge else {}
+    assert post(client, f"/console/alerts/{alert_id}/confirm", form).status_code == 303
     with console.engine.connect() as connection:
         record_id = connection.scalar(select(InfringementRecord.id).where(
             InfringementRecord.alert_id == alert_id))
@@ -61,7 +62,7 @@ def test_a_record_page_shows_its_evidence_and_credit_event(console: Console,
                                                           world: World) -> None:
     record_id = confirmed(console, crawler_alert(
         console, number=world.holder_number, subject=world.holder, match="credit_code",
-        seller_code=world.holder.uscc))
+        seller_code=world.holder.uscc), charge=True)
     with console.engine.connect() as connection:
         record = connection.execute(select(InfringementRecord).where(
             InfringementRecord.id == record_id)).one()

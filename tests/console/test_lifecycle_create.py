@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from storage.models import Certificate, CertificationBody, Subject
 from storage.uscc import check_character
 from tests.console.conftest import Console, csrf_token, serve_console
 from tests.console.lifecycle_factory import audit_rows, state_of
+from verifier.console import lifecycle_create
 
 
 def _form(client: httpx.Client, **fields: str) -> dict[str, str]:
@@ -135,3 +137,28 @@ def test_without_the_key_passphrase_nothing_is_written(unsigned: Console) -> Non
         assert response.status_code == 503
         assert "SHANGPIN_KEY_PASSPHRASE" in response.text and "未保存任何数据" in response.text
     assert (_count(unsigned, Certificate), _count(unsigned, Subject)) == (certificates, subjects)
+
+
+def _suggested(page: str) -> list[str]:
+    listed = page[page.index('<datalist id="known-subjects">'):]
+    listed = listed[:listed.index("</datalist>")]
+    return re.findall(r'<option value="([0-9A-Z]{18})">', listed)
+
+
+def test_the_form_suggests_only_subjects_the_user_may_see_and_at_most_a_few(
+        console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    with console.engine.connect() as connection:
+        own = set(connection.scalars(select(Subject.uscc).join(
+            Certificate, Certificate.subject_id == Subject.id).join(
+            CertificationBody, CertificationBody.id == Certificate.body_id).where(
+            CertificationBody.code == console.officer_body)))
+        everyone = set(connection.scalars(select(Subject.uscc)))
+    assert own and everyone - own, "the demo needs clients of other bodies"
+    with console.as_user("officer") as client:
+        page = client.get("/console/certificates/new").text
+    shown = _suggested(page)
+    assert shown and set(shown) <= own
+    assert 'id="subject-hint"' in page
+    monkeypatch.setattr(lifecycle_create, "MAX_SUGGESTIONS", 3)
+    with console.as_user("admin") as client:
+        assert len(_suggested(client.get("/console/certificates/new").text)) == 3

@@ -6,12 +6,14 @@ import datetime as dt
 import re
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from issuer import status
 from storage.models import Certificate
 from tests.console.conftest import Console, csrf_token
 from tests.console.lifecycle_factory import audit_rows, make
+from verifier.console import surveillance
 
 ROWS = re.compile(r'<tr data-number="([^"]+)" data-overdue="(yes|no)">')
 
@@ -117,3 +119,31 @@ def test_bad_visits_are_refused_and_change_nothing(console: Console) -> None:
     assert audit_rows(console.engine, "surveillance.record", target) == 0
     assert audit_rows(console.engine, "surveillance.record",
                       f"certificate:{elsewhere.number}") == 0
+
+
+def test_the_due_list_comes_a_page_at_a_time_in_due_order(
+        console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    for days in (-20, -3, 5, 12):
+        make(console.engine, console.officer_body, days_ago=300, visit=(250, days))
+    with console.as_user("admin") as client:
+        whole = client.get("/console/surveillance").text
+        everything = ROWS.findall(whole)
+        assert len(everything) >= 5
+        total = re.search(r'<p id="due-counts">([^<]*)</p>', whole)
+        assert total is not None
+        monkeypatch.setattr(surveillance, "PAGE_SIZE", 2)
+        seen: list[tuple[str, str]] = []
+        page = 1
+        while True:
+            shown = client.get(f"/console/surveillance?page={page}").text
+            rows = ROWS.findall(shown)
+            assert 1 <= len(rows) <= 2
+            # The counts are of the whole list, not of the page.
+            assert f'<p id="due-counts">{total.group(1)}</p>' in shown
+            seen += rows
+            if 'id="next-page"' not in shown:
+                break
+            page += 1
+        assert seen == everything and page == -(-len(everything) // 2)
+        # A page past the end shows the last one.
+        assert ROWS.findall(client.get("/console/surveillance?page=999").text) == rows

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from issuer import bundle
+from issuer.keys import from_jwks
 from issuer.payload import make_kid
 from tests.verifier.conftest import ServerThread, Verifier, make_settings
 from verifier.api import statuslist
@@ -54,9 +55,9 @@ def test_bundle_route_serves_the_signed_bundle(verifier: Verifier,
     plain = client.get("/offline/bundle.json", headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers
     assert plain.content == raw.content  # httpx undid the gzip
-    loaded = bundle.verify_bundle(plain.content)
-    listed = client.get("/api/v1/status-list").json()
     jwks = client.get("/.well-known/shangpin/jwks.json").json()
+    loaded = bundle.verify_bundle(plain.content, from_jwks(jwks))
+    listed = client.get("/api/v1/status-list").json()
     expected = statuslist.verify_status_list(listed, jwks)
     assert dict(loaded.statuses) == dict(expected.statuses)
     assert loaded.date == expected.date and loaded.kid == expected.kid
@@ -67,9 +68,30 @@ def test_bundle_route_serves_the_signed_bundle(verifier: Verifier,
         result = bundle.check(loaded, url)
         assert result.status == status, url
     again = client.get("/offline/bundle.json",
-                       headers={"If-None-Match": plain.headers["ETag"]})
+                       headers={"If-None-Match": plain.headers["ETag"],
+                                "Accept-Encoding": "identity"})
     assert again.status_code == 304 and again.content == b""
     assert len(gzip.compress(plain.content)) < len(plain.content)
+
+
+def test_gzip_and_identity_bodies_have_their_own_etags(verifier: Verifier) -> None:
+    url = verifier.url + "/offline/bundle.json"
+    with httpx.Client() as http:
+        zipped = http.get(url, headers={"Accept-Encoding": "gzip"})
+        plain = http.get(url, headers={"Accept-Encoding": "identity"})
+        refused = http.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
+        assert zipped.headers["Content-Encoding"] == "gzip"
+        assert "Content-Encoding" not in plain.headers and "Content-Encoding" not in refused.headers
+        assert zipped.headers["ETag"] != plain.headers["ETag"] == refused.headers["ETag"]
+        for tag, encoding, status in ((zipped, "gzip", 304), (plain, "identity", 304),
+                                      (plain, "gzip", 200), (zipped, "identity", 200)):
+            answer = http.get(url, headers={"Accept-Encoding": encoding,
+                                            "If-None-Match": tag.headers["ETag"]})
+            assert answer.status_code == status, (encoding, status)
+            assert answer.headers["Vary"] == "Accept-Encoding"
+            assert answer.headers["ETag"] == (zipped if encoding == "gzip"
+                                              else plain).headers["ETag"]
+        assert zipped.content == plain.content  # httpx undid the gzip
 
 
 def test_offline_page_has_no_inline_script_and_both_languages(client: httpx.Client) -> None:
@@ -77,9 +99,9 @@ def test_offline_page_has_no_inline_script_and_both_languages(client: httpx.Clie
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-cache"
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)
-    assert len(scripts) == 3
+    assert len(scripts) == 2
     for attributes, body in scripts:
-        # Code only from files; the two inline blocks are data the CSP never runs.
+        # Code only from files; the inline block is data the CSP never runs.
         assert 'src="/static/offline/offline.js"' in attributes or (
             'type="application/json"' in attributes and body.startswith("{"))
     assert "离线验真" in page.text
@@ -87,6 +109,23 @@ def test_offline_page_has_no_inline_script_and_both_languages(client: httpx.Clie
     assert "Offline verification" in english.text and "Load the latest bundle" in english.text
     for asset in ("/static/offline/offline.js", "/static/offline/offline.css"):
         assert client.get(asset).status_code == 200
+
+
+def test_offline_page_pins_the_registrys_signing_keys(client: httpx.Client) -> None:
+    page = client.get("/offline")
+    block = re.search(r'<script type="application/json" id="offline-data">(.*?)</script>',
+                      page.text, re.S)
+    assert block is not None
+    data = json.loads(block.group(1))
+    assert sorted(data) == ["looks", "texts", "trust"]
+    jwks = client.get("/.well-known/shangpin/jwks.json").json()
+    assert data["trust"] == jwks and data["trust"]["keys"]
+    assert all({"kid", "x", "state"} <= set(key) for key in data["trust"]["keys"])
+    # The page's anchor holds the key the served bundle is signed with, as active.
+    signer = json.loads(client.get("/offline/bundle.json").content)["kid"]
+    assert from_jwks(data["trust"])[signer].state.value == "active"
+    for key in ("offline.bundle.signer", "offline.bundle.older", "offline.verdict.stale"):
+        assert "{" in data["texts"][key]
 
 
 def test_service_worker_is_served_for_the_offline_scope(client: httpx.Client) -> None:

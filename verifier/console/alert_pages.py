@@ -22,7 +22,9 @@ def _alert_id(request: web.Request) -> int:
 async def queue(request: web.Request) -> web.Response:
     chosen = alerts.AlertFilter.from_query(request.query)
     page = page_number(request)
-    found = await db.run(request, alerts.search, request[STAFF], chosen, page)
+    staff = request[STAFF]
+    found = await db.run(request, alerts.search, staff, chosen, page)
+    found.rows[:] = [alerts_detail.without_review_internals(staff, r) for r in found.rows]
     return pages.render(request, "console/alerts.html", {
         "found": found, "chosen": chosen, "page": page,
         "pages": max(1, -(-found.total // alerts.PAGE_SIZE)),
@@ -69,10 +71,12 @@ def _after(target: str, action: str, outcome: alerts_review.Outcome) -> web.Resp
 
 
 async def _review(request: web.Request, ids: list[int], decision: AlertStatus,
-                  reason: str, target: str) -> web.Response:
+                  reason: str, target: str, *, charge: bool = False,
+                  bulk: bool = False) -> web.Response:
     try:
         outcome = await db.run(request, alerts_review.review, request[STAFF], ids, decision,
-                               reason, client_hash=db.client_hash(request))
+                               reason, client_hash=db.client_hash(request), charge=charge,
+                               bulk=bulk)
     except alerts_review.ReviewError as exc:
         status = 404 if exc.key == "console.not_found" else 400
         return pages.error(request, status, exc.key)
@@ -84,7 +88,8 @@ async def confirm(request: web.Request) -> web.Response:
     form = await request.post()
     alert_id = _alert_id(request)
     return await _review(request, [alert_id], AlertStatus.CONFIRMED,
-                         str(form.get("reason", ""))[:MAX_FIELD], f"/console/alerts/{alert_id}")
+                         str(form.get("reason", ""))[:MAX_FIELD], f"/console/alerts/{alert_id}",
+                         charge=form.get("charge") == "1")
 
 
 async def dismiss(request: web.Request) -> web.Response:
@@ -118,4 +123,5 @@ async def bulk(request: web.Request) -> web.Response:
     except alerts_review.ReviewError as exc:
         return pages.error(request, 400, exc.key)
     return await _review(request, ids, decisions[action],
-                         str(form.get("reason", ""))[:MAX_FIELD], "/console/alerts")
+                         str(form.get("reason", ""))[:MAX_FIELD], "/console/alerts",
+                         charge=form.get("charge_codes") == "1", bulk=True)

@@ -56,6 +56,8 @@ def _crawler(session: Session, details: dict[str, Any]) -> dict[str, Any]:
         "captured": _moment(details.get("captured_at")),
         "subject": ({"id": subject.id, "name": subject.name, "uscc": subject.uscc}
                     if subject else None),
+        "match": infringements.match_method(details),
+        "charge_default": infringements.charge_by_default(details),
     }
 
 
@@ -101,6 +103,23 @@ def _certificate(session: Session, staff: Staff, number: str | None) -> dict[str
             "state": certificate.state.value}
 
 
+#: The alliance's own working data on an alert: who has it and what the reviewer wrote.
+REVIEW_INTERNALS = ("assigned_to", "assigned_at", "reviewed_by", "review_reason")
+
+
+def hides_review_internals(staff: Staff) -> bool:
+    """A holder sees that and when its alert was reviewed, not by whom or why: the
+    reviewer's note is the alliance's working record, not a decision addressed to it."""
+    return staff.role is StaffRole.HOLDER
+
+
+def without_review_internals(staff: Staff, shown: dict[str, Any]) -> dict[str, Any]:
+    """``shown`` (an alert's row) with the review internals blanked for a holder."""
+    if not hides_review_internals(staff):
+        return shown
+    return {**shown, **dict.fromkeys(k for k in REVIEW_INTERNALS if k in shown)}
+
+
 def detail(session: Session, staff: Staff, alert_id: int) -> dict[str, Any] | None:
     alert = alerts.visible(session, staff, alert_id)
     if alert is None:
@@ -111,9 +130,11 @@ def detail(session: Session, staff: Staff, alert_id: int) -> dict[str, Any] | No
     record_id = session.scalar(select(InfringementRecord.id).where(
         InfringementRecord.alert_id == alert.id))
     found: dict[str, Any] = {
-        "alert": {**alerts.row(alert), "assigned_at": alert.assigned_at,
-                  "reviewed_by": alert.reviewed_by, "reviewed_at": alert.reviewed_at,
-                  "review_reason": alert.review_reason, "unit_serial": alert.unit_serial},
+        "alert": without_review_internals(staff, {
+            **alerts.row(alert), "assigned_at": alert.assigned_at,
+            "reviewed_by": alert.reviewed_by, "reviewed_at": alert.reviewed_at,
+            "review_reason": alert.review_reason, "unit_serial": alert.unit_serial}),
+        "review_hidden": hides_review_internals(staff),
         "details": details,
         "certificate": _certificate(session, staff, alert.certificate_number),
         "infringement_id": record_id,

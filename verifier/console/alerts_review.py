@@ -83,15 +83,29 @@ def _load(session: Session, staff: Staff, ids: Sequence[int]) -> list[Alert]:
     return [found[i] for i in ids]
 
 
+def charges(alert: Alert, *, charge: bool, bulk: bool) -> bool:
+    """Whether confirming ``alert`` adds a credit event for its matched subject.
+
+    One alert: as the reviewer ticked it on the alert's page. In bulk the reviewer has
+    not looked at each seller, so a name match is never charged and a credit-code match
+    only when the bulk form's box asks for it.
+    """
+    if not charge:
+        return False
+    return not bulk or infringements.match_method(alert.details or {}) == "credit_code"
+
+
 def review(session: Session, staff: Staff, ids: Sequence[int], decision: AlertStatus,
-           reason: str | None, *, client_hash: str, at: dt.datetime | None = None) -> Outcome:
-    """Confirm or dismiss ``ids``; a confirmed crawler alert becomes an infringement record."""
+           reason: str | None, *, client_hash: str, charge: bool = False,
+           bulk: bool = False, at: dt.datetime | None = None) -> Outcome:
+    """Confirm or dismiss ``ids``; a confirmed crawler alert becomes an infringement record,
+    and its matched subject is charged in its credit file only as ``charges`` allows."""
     if decision is AlertStatus.OPEN:
         raise ReviewError("console.review.bad_selection")
     reason = clean_reason(reason, required=decision is AlertStatus.DISMISSED)
     at = at or utcnow()
     outcome = Outcome()
-    bulk = len(ids) > 1
+    bulk = bulk or len(ids) > 1  # from the queue's form, even with one alert ticked
     for alert in _load(session, staff, ids):
         before = snapshot(alert)
         changed = session.execute(
@@ -105,10 +119,14 @@ def review(session: Session, staff: Staff, ids: Sequence[int], decision: AlertSt
         session.refresh(alert)
         after = snapshot(alert)
         if decision is AlertStatus.CONFIRMED and infringements.makes_record(alert):
-            made = infringements.record_confirmed(session, alert, actor=staff.username, at=at)
+            charged = charges(alert, charge=charge, bulk=bulk)
+            made = infringements.record_confirmed(session, alert, actor=staff.username, at=at,
+                                                  charge=charged, bulk=bulk)
             outcome.infringements[alert.id] = made.record.id
             after["infringement_id"] = made.record.id
             after["subject_id"] = made.record.subject_id
+            after["seller_match"] = infringements.match_method(alert.details or {})
+            after["credit_charged"] = made.credit_event is not None
             if made.credit_event is not None:
                 outcome.credit_events[alert.id] = made.credit_event.id
                 after["credit_event_id"] = made.credit_event.id

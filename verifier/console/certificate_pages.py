@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from issuer import registry, status
 from storage.enums import AlertStatus, CertificateState, SurveillanceResult
-from storage.models import Alert, Certificate, Objection, StatusEvent
+from storage.models import Alert, Certificate, Objection, StaffRole, StatusEvent
 from verifier.console import db, lifecycle, lifecycle_create, messages, pages, roles, surveillance
 from verifier.console.lifecycle import Refused
 from verifier.console.sessions import Staff
@@ -61,13 +61,20 @@ def certificate_detail(session: Session, staff: Staff, number: str) -> dict[str,
     ]
     open_alerts = session.scalar(select(func.count()).select_from(Alert).where(
         Alert.certificate_number == number, Alert.status == AlertStatus.OPEN)) or 0
-    objections = [
+    holder = staff.role is StaffRole.HOLDER
+    # Objectors' names and texts are for the bodies and the alliance deciding them, never
+    # for the holder objected to: not even loaded for a holder.
+    objections = [] if holder else [
         {"id": o.id, "lodged_by": o.lodged_by, "text": o.text, "lodged_at": o.lodged_at,
          "outcome": o.outcome.value, "decided_by": o.decided_by, "decided_at": o.decided_at,
          "reason": o.decision_reason}
         for o in session.scalars(select(Objection).where(
             Objection.certificate_id == certificate.id).order_by(Objection.id))
     ]
+    visits = surveillance.visits(session, certificate)
+    if holder:  # which staff member acted is internal
+        history = [{**h, "actor": None} for h in history]
+        visits = [{**v, "actor": None} for v in visits]
     standing = (certificate.state in surveillance.STANDING
                 and not status.is_expired(certificate.valid_until, on))
     return {
@@ -80,7 +87,7 @@ def certificate_detail(session: Session, staff: Staff, number: str) -> dict[str,
         "actions": [a.value for a in lifecycle.allowed_actions(session, certificate, on)],
         "reason_optional": [a.value for a in lifecycle.REASON_OPTIONAL],
         "objections": objections,
-        "visits": surveillance.visits(session, certificate),
+        "visits": visits,
         "surveillance": {"last": certificate.last_surveillance,
                          "due": surveillance.due_date(certificate) if standing else None,
                          "open": standing, "today": on,

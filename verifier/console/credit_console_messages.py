@@ -53,6 +53,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.credit.state.repaired": {"zh": "已修复", "en": "Repaired"},
     "console.credit.repaired_by": {
         "zh": "{at} 由 {who} 修复：{reason}", "en": "Repaired {at} by {who}: {reason}"},
+    "console.credit.repaired_on": {"zh": "{at} 修复：{reason}", "en": "Repaired {at}: {reason}"},
     "console.credit.repair_on": {
         "zh": "如无新的不良记录，将于 {day} 自动修复",
         "en": "Repaired automatically on {day} unless a new adverse event comes first",

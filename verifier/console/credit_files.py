@@ -83,6 +83,11 @@ def _source(event: CreditEvent) -> dict[str, Any]:
     return {"kind": kind, "ref": rest, "link": link}
 
 
+def shows_staff_names(staff: Staff) -> bool:
+    """Who recorded or repaired an event is internal: a holder's file leaves it out."""
+    return staff.role is not StaffRole.HOLDER
+
+
 def credit_file(session: Session, staff: Staff, subject_id: int,
                 on: dt.date) -> dict[str, Any] | None:
     """The subject's file, or None when it does not exist or is out of scope."""
@@ -94,18 +99,24 @@ def credit_file(session: Session, staff: Staff, subject_id: int,
     facts = [fact(e) for e in events]
     visible = set(session.scalars(roles.visible_certificate_numbers(staff).where(
         Certificate.subject_id == subject.id)))
+    records = roles.allowed(staff.role, roles.Permission.INFRINGEMENTS_VIEW)
+    names = shows_staff_names(staff)
     rows = []
     for event, known in zip(events, facts, strict=True):
         source = _source(event)
-        if source["link"] and source["kind"] != "infringement" and (
-                event.certificate_number not in visible):
+        if source["link"] and (
+                (source["kind"] == "infringement" and not records)
+                or (source["kind"] != "infringement"
+                    and event.certificate_number not in visible)):
             source["link"] = None
         rows.append({
             "id": event.id, "kind": event.kind, "severity": event.severity.value,
             "occurred_on": known.occurred_on, "certificate_number": event.certificate_number,
-            "summary": event.summary, "recorded_by": event.recorded_by, "source": source,
-            "counts": rating.counts(known, on), "repaired_at": event.repaired_at,
-            "repaired_by": event.repaired_by, "repair_reason": event.repair_reason,
+            "summary": event.summary, "recorded_by": event.recorded_by if names else None,
+            "source": source, "counts": rating.counts(known, on),
+            "repaired_at": event.repaired_at,
+            "repaired_by": event.repaired_by if names else None,
+            "repair_reason": event.repair_reason,
             "repairable": known.adverse and not known.repaired,
             "repair_on": rating.repair_date(known, facts),
         })

@@ -65,6 +65,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "理由（批量驳回时必填）", "en": "Reason (required to dismiss)"},
     "console.queue.bulk_confirm": {"zh": "批量确认", "en": "Confirm selected"},
     "console.queue.bulk_dismiss": {"zh": "批量驳回", "en": "Dismiss selected"},
+    "console.queue.bulk_charge": {
+        "zh": "对按统一社会信用代码匹配的商家，同时记入其信用档案",
+        "en": "Also record credit events for credit-code matches",
+    },
+    "console.queue.bulk_charge_note": {
+        "zh": "批量确认从不对仅按名称匹配的商家记入信用档案；如需记入，请在预警页逐条确认。",
+        "en": "Bulk confirmation never charges a seller matched by name alone; confirm such "
+              "alerts one by one on their pages to charge them.",
+    },
     # Results of an action
     "console.review.done.confirm": {
         "zh": "已确认 {count} 条预警。",
@@ -158,6 +167,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "console.alert.review": {"zh": "处理", "en": "Review"},
     "console.alert.reviewed": {"zh": "{who} 于 {when} 处理", "en": "Reviewed by {who} on {when}"},
+    "console.alert.reviewed_on": {"zh": "于 {when} 处理", "en": "Reviewed on {when}"},
     "console.alert.reason": {"zh": "理由", "en": "Reason"},
     "console.alert.note": {"zh": "备注（可选）", "en": "Note (optional)"},
     "console.alert.dismiss_reason": {
@@ -167,10 +177,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.alert.confirm": {"zh": "确认", "en": "Confirm"},
     "console.alert.dismiss": {"zh": "驳回", "en": "Dismiss"},
     "console.alert.confirm_creates": {
-        "zh": "确认后将生成侵权信息记录；商家为登记主体时，同时记入其信用档案。",
-        "en": "Confirming records an infringement and, when the seller is a registered "
-              "subject, an event in its credit file.",
+        "zh": "确认后将生成侵权信息记录；仅在勾选下方选项时，才记入所匹配主体的信用档案。",
+        "en": "Confirming records an infringement; the matched subject's credit file gets an "
+              "event only if you tick the box below.",
     },
+    "console.alert.charge": {
+        "zh": "记入该主体的信用档案：{name}（{uscc}）",
+        "en": "Record in this subject's credit file: {name} ({uscc})",
+    },
+    "console.alert.charge_match.credit_code": {
+        "zh": "匹配依据：商品页展示的统一社会信用代码。该代码由商家自行展示，请核实后再记入。",
+        "en": "Matched by the credit code the listing shows. The seller shows it themselves: "
+              "check it before charging.",
+    },
+    "console.alert.charge_match.name": {
+        "zh": "匹配依据：店铺名称。仿冒者可能冒用真实主体的名称，请核实确为该主体后再勾选。",
+        "en": "Matched by shop name only. A counterfeiter may trade under a real holder's "
+              "name: tick this only once you have checked it is this subject.",
+    },
+    "console.alert.charge_match.none": {"zh": "未匹配到登记主体", "en": "No registered subject"},
     "console.alert.confirm_plain": {
         "zh": "确认仅记录处理结果，不生成侵权信息（无法确定具体侵权主体）。",
         "en": "Confirming records the review only: it names no identifiable party, so no "
@@ -210,6 +235,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The seller is not an identifiable registered subject; no credit-file event.",
     },
     "console.infringements.credit_events": {"zh": "信用档案事件", "en": "Credit-file events"},
+    "console.infringements.not_charged": {
+        "zh": "确认人 {who} 未将此记录记入所匹配主体的信用档案。",
+        "en": "{who} confirmed this without recording it in the matched subject's credit file.",
+    },
 }
 
 MESSAGES.update(credit_console_messages.MESSAGES)

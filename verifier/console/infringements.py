@@ -74,22 +74,47 @@ class Made:
     credit_event: CreditEvent | None
 
 
-def record_confirmed(session: Session, alert: Alert, *, actor: str,
-                     at: dt.datetime) -> Made:
-    """The record for a confirmed crawler alert, and its credit-file event if a subject."""
+def match_method(details: Mapping[str, Any]) -> str:
+    """How the crawler tied the seller to a subject: ``credit_code``, ``name`` or ``none``."""
+    method = details.get("seller_match")
+    return method if method in ("credit_code", "name") else "none"
+
+
+def charge_by_default(details: Mapping[str, Any]) -> bool:
+    """Whether the confirm form offers to charge the matched subject already ticked.
+
+    Both matches come from what the seller claims on the listing, so neither proves who
+    sold: a counterfeiter can trade under a real holder's name or code. A credit code is
+    the stronger claim and is offered ticked; a name match is left for the reviewer.
+    """
+    return match_method(details) == "credit_code"
+
+
+def record_confirmed(session: Session, alert: Alert, *, actor: str, at: dt.datetime,
+                     charge: bool, bulk: bool = False) -> Made:
+    """The record for a confirmed crawler alert, and a credit-file event for the matched
+    subject only when the reviewer chose to ``charge`` it.
+
+    The record keeps the matched subject either way (it is who the listing claims to be);
+    the reviewer's choice is kept in its evidence under ``credit_decision``.
+    """
     details = alert.details or {}
     subject = matched_subject(session, details)
+    charged = charge and subject is not None
+    evidence = {k: details.get(k) for k in EVIDENCE_KEYS if k in details}
+    evidence["credit_decision"] = {
+        "charged": charged, "match": match_method(details),
+        "subject_id": subject.id if subject else None, "by": actor, "bulk": bulk}
     record = InfringementRecord(
         alert_id=alert.id, kind=alert.kind, subject_id=subject.id if subject else None,
         seller_name=details.get("seller_name"),
         seller_credit_code=(details.get("seller_credit_code") or None),
         certificate_number=alert.certificate_number,
         listing_url=details.get("listing_url"), summary=alert.summary,
-        evidence={k: details.get(k) for k in EVIDENCE_KEYS if k in details},
-        confirmed_by=actor, confirmed_at=at)
+        evidence=evidence, confirmed_by=actor, confirmed_at=at)
     session.add(record)
     session.flush()
-    event = credit.record_infringement(session, record) if record.subject_id else None
+    event = credit.record_infringement(session, record) if charged else None
     return Made(record, event)
 
 

@@ -20,11 +20,12 @@ from issuer.keys import KeyStore
 from storage.enums import Scheme, ScopeKind
 from storage.models import Certificate, CertificationBody, StaffRole, Subject
 from storage.uscc import ALPHABET, check_character
-from verifier.console import audit
+from verifier.console import audit, roles
 from verifier.console.lifecycle import Refused
 from verifier.console.sessions import Staff
 
 SCOPE_ROWS = 5
+MAX_SUGGESTIONS = 100
 MAX_PUBLICITY_DAYS = 90
 KINDS = frozenset(k.value for k in ScopeKind)
 #: A field's problem: a message key and the values it names.
@@ -94,12 +95,25 @@ class FormInvalid(Exception):
         self.errors = errors
 
 
+def suggested_subjects(session: Session, staff: Staff) -> list[Any]:
+    """Subjects to offer as the credit code is typed: those holding a certificate ``staff``
+    may already see (an officer: its own body's clients), at most ``MAX_SUGGESTIONS``.
+
+    Any other subject is still found by typing its full credit code; the form never lists
+    the whole registry, which would show an officer other bodies' clients.
+    """
+    holders = select(Certificate.subject_id).where(roles.certificate_scope(staff))
+    return list(session.execute(
+        select(Subject.uscc, Subject.name).where(Subject.id.in_(holders))
+        .order_by(Subject.name, Subject.uscc).limit(MAX_SUGGESTIONS)).all())
+
+
 def form_choices(session: Session, staff: Staff) -> dict[str, Any]:
-    """Bodies the user may create for (an officer: only its own) and the known subjects."""
+    """Bodies the user may create for (an officer: only its own) and subjects to suggest."""
     bodies = select(CertificationBody).order_by(CertificationBody.code)
     if staff.role is StaffRole.BODY_OFFICER:
         bodies = bodies.where(CertificationBody.id == staff.body_id)
-    subjects = session.execute(select(Subject.uscc, Subject.name).order_by(Subject.name)).all()
+    subjects = suggested_subjects(session, staff)
     return {
         "bodies": [{"code": b.code, "name": b.name} for b in session.scalars(bodies)],
         "subjects": [{"uscc": s.uscc, "name": s.name} for s in subjects],

@@ -103,6 +103,10 @@ _NEW: dict[str, dict[str, str]] = {
     "lifecycle.new.existing": _m("选择已有主体", "An existing holder"),
     "lifecycle.new.add_subject": _m("新增主体", "A new holder"),
     "lifecycle.new.uscc": _m("统一社会信用代码", "Unified social credit code"),
+    "lifecycle.new.uscc_hint": _m(
+        "请输入完整的18位代码；下拉建议仅列出您可查看的证书持有人（最多100个）。",
+        "Type the full 18-character code; suggestions list only holders of certificates you "
+        "can see (at most 100)."),
     "lifecycle.new.name": _m("名称", "Name"),
     "lifecycle.new.address": _m("地址", "Address"),
     "lifecycle.new.kind": _m("类型", "Kind"),

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from issuer import registry, status
 from issuer.errors import InvalidInput
 from storage.enums import CertificateState, SurveillanceResult
-from storage.models import Certificate, SurveillanceVisit
+from storage.models import Certificate, CertificationBody, Subject, SurveillanceVisit
 from verifier.console import audit, roles
 from verifier.console.lifecycle import Refused, scoped_certificate
 from verifier.console.sessions import Staff
@@ -27,6 +27,7 @@ from verifier.console.sessions import Staff
 DUE_WITHIN = dt.timedelta(days=30)
 STANDING = (CertificateState.VALID, CertificateState.SUSPENDED)
 MAX_NOTES = 4000
+PAGE_SIZE = 50
 
 
 def due_date(certificate: Certificate) -> dt.date:
@@ -48,30 +49,62 @@ class DueItem:
     days: int  # days until due (negative: days overdue)
 
 
-def due_list(session: Session, staff: Staff, on: dt.date | None = None) -> list[DueItem]:
-    """Certificates in ``staff``'s scope whose surveillance is overdue or due within 30 days."""
+@dataclass(frozen=True)
+class DuePage:
+    items: list[DueItem]  # this page's, soonest due first
+    total: int  # due or overdue, on every page
+    overdue: int
+    page: int
+    pages: int
+
+
+def _first_year_cutoff(horizon: dt.date) -> dt.date:
+    """The last ``valid_from`` whose first visit (a year on) falls due by ``horizon``;
+    exact around 29 February, where ``add_years`` moves the day back to the 28th."""
+    day = registry.add_years(horizon, -1) + dt.timedelta(days=2)
+    while registry.add_years(day, 1) > horizon:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def due_page(session: Session, staff: Staff, page: int = 1,
+             on: dt.date | None = None) -> DuePage:
+    """Certificates in ``staff``'s scope whose surveillance is overdue or due within 30 days,
+    ``PAGE_SIZE`` a page.
+
+    The due date of a certificate never visited is a year after it became valid, which has
+    no portable SQL form; so the keys and dates of the due certificates are read (exactly
+    those due, no more), ordered here, and only the page's rows are loaded in full.
+    """
     on = on or status.today()
     horizon = on + DUE_WITHIN
-    # The NULL branch is a superset (valid_from <= horizon); due_date() decides exactly.
-    candidates = session.scalars(
-        select(Certificate).where(
+    keys = session.execute(
+        select(Certificate.id, Certificate.number, Certificate.next_surveillance,
+               Certificate.valid_from).where(
             roles.certificate_scope(staff), Certificate.state.in_(STANDING),
             Certificate.valid_until >= on,
             or_(Certificate.next_surveillance <= horizon,
-                (Certificate.next_surveillance.is_(None)) & (Certificate.valid_from <= horizon)),
-        )).unique()
-    items = []
-    for certificate in candidates:
-        due = due_date(certificate)
-        if due > horizon:
-            continue
-        items.append(DueItem(
-            number=certificate.number, holder=certificate.subject.name,
-            body=certificate.body.name,
-            status=status.public_status(certificate.state, certificate.valid_until, on).value,
-            last=certificate.last_surveillance, due=due, overdue=due < on,
-            days=(due - on).days))
-    return sorted(items, key=lambda i: (i.due, i.number))
+                Certificate.next_surveillance.is_(None)
+                & (Certificate.valid_from <= _first_year_cutoff(horizon))),
+        )).all()
+    dated = sorted((k.next_surveillance or registry.add_years(k.valid_from, 1), k.number, k.id)
+                    for k in keys)
+    pages = max(1, -(-len(dated) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    chosen = dated[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    shown = {row.id: row for row in session.execute(
+        select(Certificate.id, Certificate.state, Certificate.valid_until,
+               Certificate.last_surveillance, Subject.name.label("holder"),
+               CertificationBody.name.label("body"))
+        .join(Subject, Subject.id == Certificate.subject_id)
+        .join(CertificationBody, CertificationBody.id == Certificate.body_id)
+        .where(Certificate.id.in_([i for *_, i in chosen])))}
+    items = [DueItem(
+        number=number, holder=shown[i].holder, body=shown[i].body,
+        status=status.public_status(shown[i].state, shown[i].valid_until, on).value,
+        last=shown[i].last_surveillance, due=due, overdue=due < on, days=(due - on).days)
+        for due, number, i in chosen]
+    return DuePage(items, len(dated), sum(1 for due, *_ in dated if due < on), page, pages)
 
 
 def visits(session: Session, certificate: Certificate) -> list[dict[str, Any]]:

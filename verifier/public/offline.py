@@ -5,6 +5,11 @@ each code with WebCrypto's Ed25519, by the same rules as ``issuer.bundle`` and
 ``issuer.verification``. A service worker (``/offline/sw.js``, scope ``/offline``) keeps
 the page and its assets, and the page keeps the last bundle it accepted, so a reload
 with the network cut still verifies.
+
+The page carries its own trust anchor: the registry's signing keys (those of
+``/.well-known/shangpin/jwks.json``) are written into its data block when it is served,
+and the script accepts only a bundle signed by one of them that is active. A bundle
+cannot vouch for itself, and the page's origin (HTTPS) is what the anchor rests on.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from typing import Any
 
 from aiohttp import hdrs, web
 
+from issuer.keys import to_jwks
 from verifier import i18n
 from verifier.api.responses import conditional
 from verifier.api.statusservice import STATUS_LIST, SigningUnavailable
 from verifier.errors import problem
+from verifier.keys import READ_MODEL
 from verifier.public import offline_messages
 from verifier.public.presentation import LOOKS
 from verifier.render import render
@@ -46,8 +53,11 @@ def _looks() -> dict[str, dict[str, str]]:
 
 async def offline_page(request: web.Request) -> web.Response:
     language = i18n.negotiate(request)
-    context: dict[str, Any] = {"texts": _texts(language), "looks": _looks()}
-    return render(request, "offline.html", context, headers={"Cache-Control": REVALIDATE})
+    keys = await request.app[READ_MODEL].keys()
+    data: dict[str, Any] = {"texts": _texts(language), "looks": _looks(),
+                            "trust": to_jwks(dict(sorted(keys.items())))}
+    return render(request, "offline.html", {"data": data},
+                  headers={"Cache-Control": REVALIDATE})
 
 
 async def offline_bundle(request: web.Request) -> web.Response:
@@ -59,13 +69,34 @@ async def offline_bundle(request: web.Request) -> web.Response:
         return problem(request, 503, "Service Unavailable",
                        "Signing is unavailable: the bundle cannot be issued right now.",
                        headers={"Retry-After": "60"})
-    response = conditional(request, published.body, BUNDLE_CACHE, etag=published.etag)
+    # Each encoding is its own representation with its own strong ETag (RFC 9110 8.8.3),
+    # so a cache never answers a request for one with the other.
+    gzipped = published.gzipped is not None and _accepts_gzip(request)
+    etag = f"{published.etag}-gzip" if gzipped else published.etag
+    response = conditional(request, published.body, BUNDLE_CACHE, etag=etag)
     response.headers[hdrs.VARY] = "Accept-Encoding"
-    accepts = request.headers.get(hdrs.ACCEPT_ENCODING, "")
-    if response.status == 200 and published.gzipped is not None and "gzip" in accepts:
+    if gzipped and response.status == 200 and published.gzipped is not None:
         response.body = published.gzipped
         response.headers[hdrs.CONTENT_ENCODING] = "gzip"
     return response
+
+
+def _accepts_gzip(request: web.Request) -> bool:
+    """Whether Accept-Encoding takes gzip; ``gzip;q=0`` refuses it."""
+    for item in request.headers.get(hdrs.ACCEPT_ENCODING, "").split(","):
+        name, *params = (part.strip() for part in item.split(";"))
+        if name.lower() not in ("gzip", "x-gzip"):
+            continue
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        return quality > 0
+    return False
 
 
 async def service_worker(request: web.Request) -> web.Response:

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     "offline.title": {"zh": "离线验真", "en": "Offline verification"},
+    "start.offline": {
+        "zh": "离线验真（供无网络环境下的检查人员使用）",
+        "en": "Offline verification, for inspectors without a network",
+    },
     "offline.intro": {
         "zh": "联网时加载一次验真数据包，之后没有网络也能在本页核验标志："
               "签名、密钥状态和证书状态均在本机核对。",
@@ -37,6 +41,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The bundle is out of date (due for renewal by {next}); statuses may have"
               " changed since. Load a fresh one when online.",
     },
+    "offline.bundle.signer": {
+        "zh": "签名密钥：{kid}（本网站公布的在用密钥）。",
+        "en": "Signed by key {kid}, an active key this site publishes.",
+    },
+    "offline.bundle.older": {
+        "zh": "已拒绝：该数据包签发于 {issued}，早于正在使用的数据包（签发于 {held}），"
+              "其中的证书状态可能已被之后的暂停或撤销取代。",
+        "en": "Refused: this bundle was issued {issued}, before the one in use (issued"
+              " {held}); a suspension or revocation since would be missing from it.",
+    },
     "offline.bundle.fetch": {"zh": "从验真网站加载最新数据包", "en": "Load the latest bundle"},
     "offline.bundle.file": {"zh": "或选择数据包文件：", "en": "Or choose a bundle file:"},
     "offline.bundle.refused": {
@@ -55,6 +69,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "数据包可用，但无法保存到本机（存储空间不足或被禁用），关闭页面后需重新加载。",
         "en": "The bundle works but could not be saved on this device (storage full or"
               " disabled); load it again after closing the page.",
+    },
+    "offline.verdict.stale": {
+        "zh": "数据包已过期（签发于 {age}前），此结果可能已不是最新状态，请联网后重新加载数据包。",
+        "en": "Stale bundle ({age} old): this result may no longer be current. Load a fresh"
+              " bundle when online.",
     },
     "offline.verify.label": {"zh": "标志码或扫码得到的网址", "en": "Mark code or scanned URL"},
     "offline.verify.submit": {"zh": "核验", "en": "Verify"},

@@ -3,7 +3,11 @@
  * The rules are those of issuer/bundle.py (the bundle, docs/offline.md) and
  * issuer/verification.py with issuer/payload.py (a code, docs/mark-format.md);
  * signatures are checked with WebCrypto's Ed25519. Every text shown comes from the
- * page's texts block and is set with textContent, never as HTML.
+ * page's data block and is set with textContent, never as HTML.
+ *
+ * A bundle is accepted only when signed by a key of the trust anchor the server wrote
+ * into the page (its JWKS, "trust" in the data block) that is active there: a bundle's
+ * own key list cannot vouch for the bundle.
  */
 (function () {
   "use strict";
@@ -136,26 +140,28 @@
 
   function isObject(value) { return value !== null && typeof value === "object" && !Array.isArray(value); }
 
-  async function fromJwks(keySet) {
+  /* issuer.keys.from_jwks; ``whose`` names the set in messages. */
+  async function fromJwks(keySet, whose) {
+    var unusable = (whose || "the bundle's key set") + " is unusable: ";
     var entries = isObject(keySet) ? keySet.keys : undefined;
-    if (!Array.isArray(entries)) throw new BundleError("the bundle's key set is unusable: no keys list");
+    if (!Array.isArray(entries)) throw new BundleError(unusable + "no keys list");
     var keys = new Map();
     for (var i = 0; i < entries.length; i++) {
       var entry = entries[i];
       if (!isObject(entry) || entry.kty !== "OKP" || entry.crv !== "Ed25519") {
-        throw new BundleError("the bundle's key set is unusable: only OKP/Ed25519 keys");
+        throw new BundleError(unusable + "only OKP/Ed25519 keys");
       }
       var kid = entry.kid, x = entry.x;
       if (typeof kid !== "string" || typeof x !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(x)) {
-        throw new BundleError("the bundle's key set is unusable: malformed JWK");
+        throw new BundleError(unusable + "malformed JWK");
       }
       var publicKey = b64urlDecode(x, "a key's x");
       if (kid !== await makeKid(publicKey)) {
-        throw new BundleError("the bundle's key set is unusable: key " + kid + " does not match its id");
+        throw new BundleError(unusable + "key " + kid + " does not match its id");
       }
-      if (keys.has(kid)) throw new BundleError("the bundle's key set is unusable: key " + kid + " twice");
+      if (keys.has(kid)) throw new BundleError(unusable + "key " + kid + " twice");
       var state = "state" in entry ? entry.state : "active";
-      if (KEY_STATES.indexOf(state) < 0) throw new BundleError("the bundle's key set is unusable: bad state");
+      if (KEY_STATES.indexOf(state) < 0) throw new BundleError(unusable + "bad state");
       keys.set(kid, { kid: kid, publicKey: publicKey, state: state });
     }
     return keys;
@@ -258,8 +264,22 @@
     }).join(",") + "}\n";
   }
 
-  /* Check a bundle file, given as its bytes; resolve to the bundle or throw BundleError. */
-  async function verifyBundle(bytes) {
+  /* issuer.bundle.trusted_signer: the anchor's key ``kid``, if it may sign bundles. */
+  function trustedSigner(trusted, kid) {
+    var key = trusted instanceof Map ? trusted.get(kid) : undefined;
+    if (!key) throw new BundleError("signed with key " + kid + ", which is not a trusted signing key");
+    if (key.state === "compromised") {
+      throw new BundleError("signed with key " + kid + ", which has been reported compromised");
+    }
+    if (key.state !== "active") {
+      throw new BundleError("signed with key " + kid + ", which is " + key.state + ", not active");
+    }
+    return key;
+  }
+
+  /* Check a bundle file, given as its bytes, against the trusted keys (a Map from
+   * fromJwks); resolve to the bundle or throw BundleError. */
+  async function verifyBundle(bytes, trusted) {
     var text, envelope;
     try {
       text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -279,6 +299,11 @@
     if (envelope.alg !== "EdDSA") throw new BundleError("unsupported algorithm " + envelope.alg);
     var payload = b64urlDecode(envelope.bundle, "the bundle");
     var signature = b64urlDecode(envelope.signature, "the signature");
+    var kid = envelope.kid, anchor = trustedSigner(trusted, kid);
+    if (!await ed25519Verify(anchor.publicKey, signature, concat(BUNDLE_CONTEXT, payload))) {
+      throw new BundleError("the signature does not match: the bundle has been changed");
+    }
+    // Signed bytes only from here on.
     var body;
     try {
       body = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(payload));
@@ -286,14 +311,10 @@
       throw new BundleError("the bundle's payload is not UTF-8 JSON");
     }
     if (!isObject(body)) throw new BundleError("the bundle's payload is not a JSON object");
-    var keys = await fromJwks(body.keys), kid = envelope.kid, key = keys.get(kid);
-    if (!key) throw new BundleError("signed with key " + kid + ", which the bundle does not list");
-    if (!await ed25519Verify(key.publicKey, signature, concat(BUNDLE_CONTEXT, payload))) {
-      throw new BundleError("the signature does not match: the bundle has been changed");
-    }
-    // Signed bytes only from here on.
-    if (key.state === "compromised") {
-      throw new BundleError("signed with key " + kid + ", which has been reported compromised");
+    var keys = await fromJwks(body.keys), listed = keys.get(kid);
+    if (!listed || b64url(listed.publicKey) !== b64url(anchor.publicKey) || listed.state !== "active") {
+      throw new BundleError("the bundle does not list its signing key " + kid
+        + " as the active key the trust anchor holds");
     }
     if (!sameList(sortedKeys(body), PAYLOAD) || body.v !== 1) throw new BundleError("not a version 1 bundle");
     if (body.kid !== kid || !/^[0-9a-f]{8}$/.test(kid)) {
@@ -332,8 +353,8 @@
     var rest = text.slice(8), slash = rest.indexOf("/");
     var host = slash < 0 ? rest : rest.slice(0, slash), path = slash < 0 ? "" : rest.slice(slash + 1);
     if (slash < 0 || !host) throw new CodeError("malformed", "not a mark URL: no host or path");
-    if (hosts && hosts.length && hosts.map(function (h) { return h.toUpperCase(); })
-      .indexOf(host.toUpperCase()) < 0) {
+    // A bundle listing no host accepts no mark URL (issuer.bundle.check).
+    if (hosts.map(function (h) { return h.toUpperCase(); }).indexOf(host.toUpperCase()) < 0) {
       throw new CodeError("malformed", "not a mark URL of this scheme: unknown host " + host);
     }
     if (("/" + path).indexOf("/V/") !== 0) throw new CodeError("malformed", "the path must be /V/<code>");
@@ -430,15 +451,22 @@
       keyState: key ? key.state : null };
   }
 
-  window.ShangpinOffline = { verifyBundle: verifyBundle, checkCode: checkCode, BundleError: BundleError };
-
   // --- the page ------------------------------------------------------------------------
 
   var root = document.getElementById("offline");
+  var data = root ? JSON.parse(document.getElementById("offline-data").textContent) : {};
+  var texts = data.texts || {}, looks = data.looks || {};
+  var current = null, trusted = null;
+
+  /* The keys the page was served with, read once: the anchor every bundle is held to. */
+  function pinned() {
+    if (!trusted) trusted = fromJwks(data.trust, "the page's trusted key set");
+    return trusted;
+  }
+
+  window.ShangpinOffline = { verifyBundle: verifyBundle, checkCode: checkCode, BundleError: BundleError,
+    readKeySet: fromJwks, pinned: pinned };
   if (!root) return;
-  var texts = JSON.parse(document.getElementById("offline-texts").textContent);
-  var looks = JSON.parse(document.getElementById("offline-looks").textContent);
-  var current = null;
 
   function t(key, values) {
     var text = texts[key] || key;
@@ -465,10 +493,15 @@
     return t("offline.age.days", { n: Math.floor(minutes / 1440) });
   }
 
+  function isStale(bundle) { return Date.now() >= bundle.nextUpdate.getTime(); }
+
   function showBundle(bundle) {
     var now = Date.now(), section = document.getElementById("bundle");
-    section.dataset.state = now >= bundle.nextUpdate.getTime() ? "stale" : "loaded";
+    section.dataset.state = isStale(bundle) ? "stale" : "loaded";
     section.dataset.certificates = String(bundle.statuses.size);
+    section.dataset.signer = bundle.kid;
+    section.dataset.issued = bundle.issuedAt.toISOString();
+    show("bundle-signer", t("offline.bundle.signer", { kid: bundle.kid }));
     show("bundle-status", t("offline.bundle.loaded", { count: bundle.statuses.size, date: bundle.date,
       issued: moment(bundle.issuedAt), age: age(now - bundle.issuedAt.getTime()) }));
     show("bundle-head", bundle.treeHead
@@ -478,15 +511,24 @@
       ? t("offline.bundle.stale", { next: moment(bundle.nextUpdate) }) : "");
   }
 
+  function refuse(message) {
+    show("bundle-error", message);
+    document.getElementById("bundle").dataset.refused = "yes";
+  }
+
   async function accept(bytes, save) {
     var bundle;
     try {
-      bundle = await verifyBundle(bytes);
+      bundle = await verifyBundle(bytes, await pinned());
     } catch (error) {
       if (!(error instanceof BundleError)) throw error;
-      show("bundle-error", t("offline.bundle.refused", { reason: error.message }));
-      document.getElementById("bundle").dataset.refused = "yes";
+      refuse(t("offline.bundle.refused", { reason: error.message }));
       return;  // a bundle held before stays in use
+    }
+    if (current && bundle.issuedAt.getTime() < current.issuedAt.getTime()) {
+      // An older bundle may predate a suspension or revocation the held one shows.
+      refuse(t("offline.bundle.older", { issued: moment(bundle.issuedAt), held: moment(current.issuedAt) }));
+      return;
     }
     current = bundle;
     show("bundle-error", "");
@@ -524,17 +566,21 @@
 
   function showResult(result) {
     var look = looks[result.status] || looks.malformed;
+    var stale = isStale(current), css = look.css, sign = look.symbol;
+    // A stale bundle's "valid" is not a plain green valid: it may have changed since.
+    if (stale && css === "verdict-good") { css = "verdict-warn"; sign = "!"; }
     var box = document.getElementById("result");
     box.textContent = "";
     var banner = document.createElement("section");
-    banner.className = "verdict " + look.css;
+    banner.className = "verdict " + css + (stale ? " verdict-stale" : "");
+    banner.dataset.stale = stale ? "yes" : "no";
     banner.dataset.status = result.status;
     banner.dataset.verdict = result.verdict;
     banner.setAttribute("role", "status");
     var symbol = document.createElement("span");
     symbol.className = "verdict-symbol";
     symbol.setAttribute("aria-hidden", "true");
-    symbol.textContent = look.symbol;
+    symbol.textContent = sign;
     var title = document.createElement("h2");
     title.className = "verdict-title";
     title.textContent = t("verdict." + result.status + ".title");
@@ -542,6 +588,12 @@
     explain.className = "verdict-explain";
     explain.textContent = t("verdict." + result.status + ".explain");
     banner.append(symbol, title, explain);
+    if (stale) {
+      var note = document.createElement("p");
+      note.className = "verdict-stale-note";
+      note.textContent = t("offline.verdict.stale", { age: age(Date.now() - current.issuedAt.getTime()) });
+      banner.appendChild(note);
+    }
     box.appendChild(banner);
     var list = document.createElement("ul");
     list.className = "offline-details";
@@ -592,6 +644,12 @@
     if (!window.crypto || !crypto.subtle || !await supportsEd25519()) {
       show("bundle-error", t("offline.bundle.unsupported"));
     } else {
+      try {
+        await pinned();
+      } catch (error) {
+        if (!(error instanceof BundleError)) throw error;
+        show("bundle-error", t("offline.bundle.refused", { reason: error.message }));
+      }
       var saved = null;
       try { saved = localStorage.getItem(STORAGE_KEY); } catch (error) { saved = null; }
       if (saved) await accept(enc.encode(saved), false);

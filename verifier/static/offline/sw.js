@@ -2,11 +2,12 @@
  *
  * Network first, so an online visitor always gets the current page; every good answer
  * is kept, and with no network the kept copy is served. The bundle itself is not kept
- * here: the page stores the last bundle it has checked.
+ * here: the page stores the last bundle it has checked. The page carries the keys it
+ * trusts to sign bundles, so those too are renewed whenever it is fetched online.
  */
 "use strict";
 
-var CACHE = "shangpin-offline-v1";
+var CACHE = "shangpin-offline-v2";
 var ASSETS = ["/offline", "/static/offline/offline.js", "/static/offline/offline.css",
   "/static/site.css"];
 
