@@ -183,15 +183,7 @@ def verify_offline(app: App, code_or_url: str, path: Path, as_json: bool, *,
                                        " (exit 3; --allow-stale accepts it)"), err=True)
 
     def human() -> None:
-        click.echo(VERDICT_TEXT[result.verdict] + (" (STALE BUNDLE)" if stale else ""))
-        if result.reason:
-            click.echo(f"  reason:      {result.reason}")
-        if payload is not None:
-            click.echo(
-                f"  certificate: {payload.certificate_number}"
-                + (f"  unit {payload.unit_serial}" if payload.unit_serial else "")
-            )
-            click.echo(f"  validity:    {record['valid_from']} .. {record['valid_until']}")
+        _echo_code(result, payload, record, " (STALE BUNDLE)" if stale else "")
         if result.verdict is Verdict.AUTHENTIC:
             click.echo(f"  status:      {result.status} (as of {loaded.date.isoformat()})")
         click.echo(f"  bundle:      issued {loaded.issued_at.isoformat()},"
@@ -275,15 +267,7 @@ def verify(app: App, code_or_url: str, bundle_path: Path | None, trust_jwks: Pat
                 record["scheme"] = certificate.scheme.value
 
     def human() -> None:
-        click.echo(VERDICT_TEXT[result.verdict])
-        if result.reason:
-            click.echo(f"  reason:      {result.reason}")
-        if payload is not None:
-            click.echo(
-                f"  certificate: {payload.certificate_number}"
-                + (f"  unit {payload.unit_serial}" if payload.unit_serial else "")
-            )
-            click.echo(f"  validity:    {record['valid_from']} .. {record['valid_until']}")
+        _echo_code(result, payload, record)
         if record.get("status"):
             click.echo(f"  status:      {record['status']}")
         if record.get("holder"):
@@ -294,4 +278,18 @@ def verify(app: App, code_or_url: str, bundle_path: Path | None, trust_jwks: Pat
         click.get_current_context().exit(1)
 
 
+def _echo_code(result: Any, payload: Any, record: dict[str, Any], note: str = "") -> None:
+    """The lines every verdict starts with: what it is, why, and what the code claims."""
+    click.echo(VERDICT_TEXT[result.verdict] + note)
+    if result.reason:
+        click.echo(f"  reason:      {result.reason}")
+    if payload is not None:
+        click.echo(
+            f"  certificate: {payload.certificate_number}"
+            + (f"  unit {payload.unit_serial}" if payload.unit_serial else "")
+        )
+        click.echo(f"  validity:    {record['valid_from']} .. {record['valid_until']}")
+
+
 COMMANDS = [verify]
+

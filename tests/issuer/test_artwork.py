@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 import zxingcpp
 from PIL import Image
-from pyzbar import pyzbar
 
 from issuer import ed25519, scanproof
 from issuer.artwork import (
@@ -38,6 +37,7 @@ from issuer.marks import sign_mark
 from issuer.payload import make_kid
 from issuer.urls import mark_url
 from storage.enums import Scheme
+from tests.qrcheck import decode_all, jpeg, rotated
 
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -55,19 +55,6 @@ URLS = [
     _url("SHANGPIN.EXAMPLE", 146, _rng),
     _url("VERIFY.SHANGPIN.CN", 146, _rng),
 ]
-
-
-def decode_all(image: np.ndarray) -> dict[str, str | None]:
-    """What each of three independent decoders reads from an image (None: nothing)."""
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    found = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode)
-    zbar = pyzbar.decode(Image.fromarray(gray), symbols=[pyzbar.ZBarSymbol.QRCODE])
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(gray)
-    return {
-        "zxing-cpp": found[0].text if found else None,
-        "zbar": zbar[0].data.decode("ascii") if zbar else None,
-        "opencv": text or None,
-    }
 
 
 def _load(png: bytes) -> np.ndarray:
@@ -98,30 +85,6 @@ def _pil_scale_to(ppm: float, resample: Image.Resampling) -> Callable[[np.ndarra
     return scale
 
 
-def _rotate(degrees: float) -> Callable[[np.ndarray], np.ndarray]:
-    def rotate(image: np.ndarray) -> np.ndarray:
-        h, w = image.shape[:2]
-        m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-        cos, sin = abs(m[0, 0]), abs(m[0, 1])
-        nw, nh = int(h * sin + w * cos + 0.5), int(h * cos + w * sin + 0.5)
-        m[0, 2] += nw / 2 - w / 2
-        m[1, 2] += nh / 2 - h / 2
-        return cv2.warpAffine(
-            image, m, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255)
-        )
-
-    return rotate
-
-
-def _jpeg(quality: int) -> Callable[[np.ndarray], np.ndarray]:
-    def jpeg(image: np.ndarray) -> np.ndarray:
-        ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
-        assert ok
-        return cv2.imdecode(data, cv2.IMREAD_COLOR)
-
-    return jpeg
-
-
 def _scaled_and_blurred(image: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(_scale_to(3.0)(image), (0, 0), 1.0)
 
@@ -130,8 +93,8 @@ def _scaled_and_blurred(image: np.ndarray) -> np.ndarray:
 DAMAGE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "clean": lambda image: image,
     "2.5px-per-module": _scale_to(2.5),
-    "rotated-20deg": _rotate(20),
-    "jpeg-q40": _jpeg(40),
+    "rotated-20deg": rotated(20),
+    "jpeg-q40": jpeg(40),
     "3px-per-module-blur-sigma1": _scaled_and_blurred,
 }
 # "About 2.5 pixels per module", however the picture was made smaller.
