@@ -36,6 +36,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -111,6 +112,25 @@ def summary(timings: Timings) -> str:
     return f"wall {percentiles(wall)} µs, CPU {percentiles(cpu)} µs"
 
 
+def time_stored_proofs(session: Any, size: int, proofs: int) -> tuple[Timings, Timings]:
+    """Inclusion and consistency proofs served from the database, against the full tree;
+    a sample is checked by the pure core, so the timings are of right answers."""
+    from issuer.transparency import log
+
+    rng = random.Random(9162)
+    root = log.root_hash(session, size)
+    cases = [(rng.randrange(size), size) for _ in range(proofs)]
+    inclusion = timed_each([lambda i=i, n=n: log.inclusion_proof(session, i, n)
+                            for i, n in cases])
+    pairs = [(rng.randint(1, size), size) for _ in range(proofs)]
+    consistency = timed_each([lambda a=a, b=b: log.consistency_proof(session, a, b)
+                              for a, b in pairs])
+    for i, n in cases[:50]:
+        leaf = log.entries(session, i, i)[0].leaf_hash
+        verify_inclusion(leaf, i, n, log.inclusion_proof(session, i, n), root)
+    return inclusion, consistency
+
+
 def bench_database(count: int, proofs: int, url: str | None) -> None:
     """Appends and proofs through the database-backed log."""
     import tempfile
@@ -140,19 +160,9 @@ def bench_database(count: int, proofs: int, url: str | None) -> None:
                     store.append(session, entry(i))
         many = (time.perf_counter() - start) / max(batched, 1)
         many_cpu = (time.process_time() - start_cpu) / max(batched, 1)
-        rng = random.Random(9162)
         with Session(engine) as session:
             size = log.tree_size(session)
-            roots = {size: log.root_hash(session, size)}
-            cases = [(rng.randrange(size), size) for _ in range(proofs)]
-            inclusion = timed_each([lambda i=i, n=n: log.inclusion_proof(session, i, n)
-                                    for i, n in cases])
-            pairs = [(rng.randint(1, size), size) for _ in range(proofs)]
-            consistency = timed_each([lambda a=a, b=b: log.consistency_proof(session, a, b)
-                                      for a, b in pairs])
-            for i, n in cases[:50]:  # the stored tree answers what the pure core verifies
-                leaf = log.entries(session, i, i)[0].leaf_hash
-                verify_inclusion(leaf, i, n, log.inclusion_proof(session, i, n), roots[n])
+            inclusion, consistency = time_stored_proofs(session, size, proofs)
         engine.dispose()
     loads = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"database: {engine.dialect.name}; load average at the end: {loads}")
@@ -222,20 +232,11 @@ def bench_database_bulk(count: int, proofs: int, url: str | None) -> None:
                 store.written.clear()
             session.execute(update(LogState).where(LogState.id == 1).values(size=count))
         loaded = time.perf_counter() - started
-        rng = random.Random(9162)
         with Session(engine) as session:
             size = log.tree_size(session)
             root = log.root_hash(session, size)
             assert root == root_hash(store, size), "the stored tree differs from the memory one"
-            cases = [(rng.randrange(size), size) for _ in range(proofs)]
-            inclusion = timed_each([lambda i=i, n=n: log.inclusion_proof(session, i, n)
-                                    for i, n in cases])
-            pairs = [(rng.randint(1, size), size) for _ in range(proofs)]
-            consistency = timed_each([lambda a=a, b=b: log.consistency_proof(session, a, b)
-                                      for a, b in pairs])
-            for i, n in cases[:50]:
-                leaf = log.entries(session, i, i)[0].leaf_hash
-                verify_inclusion(leaf, i, n, log.inclusion_proof(session, i, n), root)
+            inclusion, consistency = time_stored_proofs(session, size, proofs)
         engine.dispose()
     loads = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"database: {engine.dialect.name}; {count:,} entries loaded in bulk in {loaded:.0f} s; "
