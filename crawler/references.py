@@ -43,6 +43,11 @@ UNIT_SPAN = 1.25
 #: Effective sizes (pixels across) the template is also prepared at, to compare a small find
 #: against the reference as blurred as the find itself is.
 _LOOK_SIZES = (20, 26, 32, 40, 50, 64)
+#: Look-alikes of the shipped stand-in emblems in their exact layout ("上晶" for "上品"), which
+#: small finds are also compared with. Tied to the shipped artwork: a reference replaced from
+#: an artwork directory has none unless that directory holds one under the same name.
+LOOKALIKE_FILES: Mapping[str, str] = {"shangpin": "lookalike-shangpin.png"}
+_LOOKALIKE_DIR = Path(__file__).resolve().parent / "detection" / "assets"
 _MAX_PIXELS = 6000 * 6000
 
 Float = npt.NDArray[np.float32]
@@ -92,13 +97,26 @@ class Reference:
     #: SIFT features of the artwork, for aligning a find by its lettering when its outline
     #: is cut or merged with something of its colour.
     features: Features = field(repr=False)
+    #: A look-alike in the same layout, as seen at the same sizes (and at TEMPLATE under the
+    #: key 0), or None: small finds must resemble the reference more than it.
+    rival: Mapping[int, Float] | None = field(default=None, repr=False)
 
     def look(self, pixels: float) -> Float:
         """The template as a find ``pixels`` across would show it: blurred when small."""
-        for size in _LOOK_SIZES:
-            if pixels <= size * 1.12:
-                return self.looks[size]
-        return self.template
+        return _look_at(self.looks, self.template, pixels)
+
+    def rival_look(self, pixels: float) -> Float | None:
+        """The look-alike as a find ``pixels`` across would show it, or None."""
+        if self.rival is None:
+            return None
+        return _look_at(self.rival, self.rival[0], pixels)
+
+
+def _look_at(looks: Mapping[int, Float], template: Float, pixels: float) -> Float:
+    for size in _LOOK_SIZES:
+        if pixels <= size * 1.12:
+            return looks[size]
+    return template
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,7 +155,8 @@ class References:
             )
         default = cls.default()
         marks = {
-            mark: prepare(mark, present[mark]) if mark in present else default.marks[mark]
+            mark: prepare(mark, present[mark], _lookalike(path, mark)) if mark in present
+            else default.marks[mark]
             for mark in MARK_FILES
         }
         return cls(marks, path)
@@ -146,8 +165,15 @@ class References:
 @functools.cache
 def _default() -> References:
     return References(
-        {mark: prepare(mark, ASSET_DIR / name) for mark, name in MARK_FILES.items()}, ASSET_DIR
+        {mark: prepare(mark, ASSET_DIR / name, _lookalike(_LOOKALIKE_DIR, mark))
+         for mark, name in MARK_FILES.items()}, ASSET_DIR
     )
+
+
+def _lookalike(directory: Path, mark: str) -> Path | None:
+    name = LOOKALIKE_FILES.get(mark)
+    path = directory / name if name else None
+    return path if path is not None and path.is_file() else None
 
 
 # ---------------------------------------------------------------- preparation
@@ -169,8 +195,9 @@ def _load_rgba(path: Path) -> npt.NDArray[np.uint8]:
     return np.asarray(rgba)
 
 
-def prepare(mark: str, path: Path) -> Reference:
-    """Everything the detector needs about one reference image, computed once."""
+def prepare(mark: str, path: Path, lookalike: Path | None = None) -> Reference:
+    """Everything the detector needs about one reference image, computed once; with
+    ``lookalike``, an image of a look-alike in the same layout, how it looks at small sizes."""
     rgba = _load_rgba(path)
     h, w = rgba.shape[:2]
     opaque = rgba[..., 3] > 127
@@ -234,7 +261,26 @@ def prepare(mark: str, path: Path) -> Reference:
         polar=polar_view(canonical),
         features=reference_features(fine, cv2.resize(mask.astype(np.uint8), (FINE, FINE),
                                     interpolation=cv2.INTER_NEAREST).astype(bool), TEMPLATE),
+        rival=_rival_looks(lookalike) if lookalike is not None else None,
     )
+
+
+def _rival_looks(path: Path) -> dict[int, Float]:
+    """A look-alike's template (key 0) and looks at the small sizes, placed as the reference's
+    are (same layout, so the same proportions)."""
+    rgba = _load_rgba(path)
+    h, w = rgba.shape[:2]
+    scale = TEMPLATE / max(w, h)
+    tw, th = max(1, round(w * scale)), max(1, round(h * scale))
+    ox, oy = (TEMPLATE - tw) / 2, (TEMPLATE - th) / 2
+    place = np.array([[scale, 0, ox], [0, scale, oy]], dtype=np.float64)
+    rgb = _over_grey(rgba)
+    small = np.full((TEMPLATE, TEMPLATE, 3), 128, np.uint8)
+    small[round(oy): round(oy) + th, round(ox): round(ox) + tw] = cv2.resize(
+        rgb, (tw, th), interpolation=cv2.INTER_AREA)
+    looks = {s: _seen_at(rgb, place, s) for s in _LOOK_SIZES}
+    looks[0] = _grey(small)
+    return looks
 
 
 def _over_grey(rgba: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:

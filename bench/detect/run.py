@@ -231,7 +231,7 @@ def _markdown(f: dict, args: argparse.Namespace) -> str:  # type: ignore[type-ar
         "| method | precision | recall | images/s per core (CPU time) | images/s (wall) |",
         "|---|---|---|---|---|",
         f"| detector (colour pre-filter + outline or lettering alignment + ECC + local and fine "
-        f"comparison) | "
+        f"comparison, look-alike test for small finds) | "
         f"{f['precision']:.3f} | {f['recall']:.3f} | {f['images_per_s_per_core']:.1f} | "
         f"{f['images_per_s_wall']:.1f} |",
         f"| baseline: whole-image phash, best-F1 threshold ({b['best_f1']['threshold']}) | "

@@ -1,6 +1,6 @@
 """The decision: does the aligned candidate look like the reference, everywhere it is seen?
 
-The candidate is sampled into the template's frame and compared two ways:
+The candidate is sampled into the template's frame and compared these ways:
 
 * normalised correlation of grey levels over the whole emblem, which ignores brightness and
   contrast; it vetoes clear mismatches but barely moves for a look-alike ("上晶" for "上品"),
@@ -10,9 +10,12 @@ The candidate is sampled into the template's frame and compared two ways:
   window inside the emblem; a missing or extra stroke shows here. Large finds are compared
   again at twice the template's size, where a look-alike's thin strokes are no longer
   averaged away.
+* for smaller finds, against the reference's look-alike as well (when it has one), over the
+  pixels where the two differ: at 40-100 px "上晶"'s extra bars are under a pixel, too
+  little for any one window, but together they show which of the two the find is.
 
 Pixels that cannot be the emblem's print are taken as hidden by something in front and left
-out of both, so a finger or a sticker over part of the mark does not sink it: colours that
+out of all of them, so a finger or a sticker over part of the mark does not sink it: colours that
 no blend of the find's own ground and ink can give, and flat patches of an in-between colour
 that reach in from the emblem's edge (see ``_hidden``).
 """
@@ -61,6 +64,17 @@ _FINE_BLURS = (0.0, 1.4, 2.4)
 #: The overall correlation counts against the threshold with this margin, so that it only
 #: vetoes clear mismatches and the local difference decides the close calls.
 NCC_MARGIN = 0.175
+#: Finds smaller than FINE_FROM of FINE are also compared with the reference's look-alike
+#: (when it has one) where the two differ: RIVAL is how much better the reference explains
+#: those pixels, about +1 for the mark and -1 for the look-alike. Below RIVAL_MIN the find
+#: is taken for the look-alike and scores at most LOOKALIKE_SCORE; above it, the local
+#: difference counts at RIVAL_WEIGHT, since the look-alike, which it was there to tell
+#: apart at that size, has been told apart already.
+RIVAL_MIN = -0.7
+RIVAL_WEIGHT = 0.8
+LOOKALIKE_SCORE = 0.5
+#: Where the standardised reference and look-alike differ by this much, template pixels.
+_RIVAL_SPLIT = 0.25
 #: Visible pieces smaller than this share of the emblem are left out as well.
 MIN_PIECE = 0.04
 #: Less than this share of the emblem visible: no decision, no find.
@@ -74,15 +88,28 @@ class Comparison:
     visible: float  # share of the emblem not hidden
     fine: float  # largest local difference at the fine size (0 for finds too small for it)
     seen: npt.NDArray[np.bool_] = field(repr=False, compare=False)  # ...and where, template px
+    #: How much better the reference than its look-alike explains where they differ (about
+    #: +1 for the mark, -1 for the look-alike); None when not compared (large finds, or no
+    #: look-alike known).
+    rival: float | None = None
 
     @property
     def score(self) -> float:
         """One figure, 0..1: one minus the worst local difference, capped by the overall
-        correlation (plus ``NCC_MARGIN``); 0 when too little of the emblem is visible."""
+        correlation (plus ``NCC_MARGIN``); 0 when too little of the emblem is visible. A
+        small find closer to the look-alike than ``RIVAL_MIN`` scores at most
+        ``LOOKALIKE_SCORE``; one that passes that test has its local difference weighed at
+        ``RIVAL_WEIGHT``."""
         if self.visible < MIN_VISIBLE:
             return 0.0
-        worst = max(self.local, FINE_WEIGHT * self.fine)
-        return float(np.clip(min(1.0 - worst, self.ncc + NCC_MARGIN), 0.0, 1.0))
+        local = self.local
+        if self.rival is not None and self.rival >= RIVAL_MIN:
+            local *= RIVAL_WEIGHT
+        worst = max(local, FINE_WEIGHT * self.fine)
+        score = float(np.clip(min(1.0 - worst, self.ncc + NCC_MARGIN), 0.0, 1.0))
+        if self.rival is not None and self.rival < RIVAL_MIN:
+            return min(score, LOOKALIKE_SCORE)
+        return score
 
 
 def sample(image: npt.NDArray[np.generic], h: Matrix, size: int = TEMPLATE
@@ -139,13 +166,55 @@ def compare(rgb: npt.NDArray[np.uint8], grey: Float, h: Matrix, ref: Reference,
     ncc = _ncc(patch[visible], look[visible])
     local = _local_residual(patch, look, visible, ref.inner)
     fine = 0.0
+    rival = None
+    small = pixels < FINE_FROM * FINE
     coarse = Comparison(ncc=ncc, local=local, visible=share, fine=0.0, seen=visible)
-    if pixels >= FINE_FROM * FINE and coarse.score >= threshold:
+    if not small and coarse.score >= threshold:
         seen = cv2.resize(visible.astype(np.uint8), (FINE, FINE),
                           interpolation=cv2.INTER_NEAREST).astype(bool)
         fine = _local_residual(sample(grey, h, FINE), ref.fine, seen, ref.fine_inner,
                                window=FINE_WINDOW, blurs=_FINE_BLURS)
-    return Comparison(ncc=ncc, local=local, visible=share, fine=fine, seen=visible)
+    rival_look = ref.rival_look(pixels) if small else None
+    if rival_look is not None and share >= MIN_VISIBLE:
+        # Only worth it where the verdict could change: the relaxed score reaches threshold.
+        relaxed = Comparison(ncc=ncc, local=local, visible=share, fine=0.0, seen=visible,
+                             rival=RIVAL_MIN)
+        if relaxed.score >= threshold:
+            rival = lookalike_margin(patch, look, rival_look, visible & ref.inner)
+    return Comparison(ncc=ncc, local=local, visible=share, fine=fine, seen=visible,
+                      rival=rival)
+
+
+def lookalike_margin(patch: Float, look: Float, other: Float,
+                     region: npt.NDArray[np.bool_]) -> float:
+    """How much better ``look`` than ``other`` explains the find where the two differ: the
+    squared differences from each, standardised over ``region`` (undoing brightness and
+    contrast), over the pixels where they differ, as a share of their own difference there:
+    +1 when the find is exactly ``look``, -1 when it is ``other``. Compared as sharp and as
+    blurred as the best fit of the two says the photo is."""
+    if region.sum() < 100:
+        return 0.0
+    zp = _standard(patch, region)
+    best: tuple[float, float] | None = None
+    for blur in _BLURS:
+        a = np.asarray(cv2.GaussianBlur(look, (0, 0), blur), np.float32) if blur else look
+        b = np.asarray(cv2.GaussianBlur(other, (0, 0), blur), np.float32) if blur else other
+        za, zb = _standard(a, region), _standard(b, region)
+        differ = region & (np.abs(za - zb) > _RIVAL_SPLIT)
+        if differ.sum() < 5:
+            continue
+        ea, eb = (zp - za)[region] ** 2, (zp - zb)[region] ** 2
+        fit = min(float(ea.mean()), float(eb.mean()))
+        gap = float(((za - zb)[differ] ** 2).sum())
+        lr = float(((zp - zb)[differ] ** 2).sum() - ((zp - za)[differ] ** 2).sum()) / gap
+        if best is None or fit < best[0]:
+            best = (fit, lr)
+    return best[1] if best is not None else 0.0
+
+
+def _standard(a: Float, region: npt.NDArray[np.bool_]) -> Float:
+    v = a[region]
+    return ((a - float(v.mean())) / max(float(v.std()), 1e-3)).astype(np.float32)
 
 
 def _visible(hidden: npt.NDArray[np.bool_], ref: Reference) -> npt.NDArray[np.bool_]:

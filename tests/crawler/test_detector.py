@@ -23,6 +23,13 @@ from PIL import Image
 
 from crawler import detector as detector_module
 from crawler.detect_cli import detect as detect_command
+from crawler.detection.compare import (
+    LOOKALIKE_SCORE,
+    RIVAL_MIN,
+    RIVAL_WEIGHT,
+    Comparison,
+    lookalike_margin,
+)
 from crawler.detection.features import feature_alignment
 from crawler.detector import (
     THRESHOLD,
@@ -218,6 +225,34 @@ def test_quiet_on_a_large_lookalike(refs: References) -> None:
         assert result.detections == [], (seed, result.detections)
 
 
+def test_quiet_on_a_small_lookalike(refs: References) -> None:
+    # At 6 % of the width "上晶"'s extra bars are under a pixel; it scores like "上品" on the
+    # local difference (about 0.88 with the look-alike test switched off) and only the
+    # comparison with the look-alike itself tells them apart.
+    for seed in range(2):
+        sample, result = run(Spec(decoys=("lookalike-seal-shangjing",), decoy_scale=0.06), refs,
+                             seed=seed)
+        assert result.detections == [], (seed, result.detections)
+
+
+def test_small_marks_are_compared_with_the_lookalike(refs: References) -> None:
+    ref = refs.marks["shangpin"]
+    assert refs.marks["cultivation"].rival is None  # no look-alike shipped for it
+    for pixels in (40, 64, 100):
+        look, other = ref.look(pixels), ref.rival_look(pixels)
+        assert other is not None
+        region = ref.mask & ref.inner
+        assert lookalike_margin(look, look, other, region) == pytest.approx(1.0, abs=0.05)
+        assert lookalike_margin(other, look, other, region) == pytest.approx(-1.0, abs=0.05)
+    lookalike = Comparison(ncc=0.9, local=0.1, visible=1.0, fine=0.0,
+                           seen=ref.mask, rival=RIVAL_MIN - 0.1)
+    mark = Comparison(ncc=0.9, local=0.1, visible=1.0, fine=0.0, seen=ref.mask, rival=0.5)
+    unchecked = Comparison(ncc=0.9, local=0.1, visible=1.0, fine=0.0, seen=ref.mask)
+    assert lookalike.score <= LOOKALIKE_SCORE < THRESHOLD
+    assert mark.score == pytest.approx(1 - RIVAL_WEIGHT * 0.1)
+    assert unchecked.score == pytest.approx(0.9)
+
+
 @pytest.mark.parametrize("kind", ["logo", "text", "qr", "blob"])
 def test_quiet_on_other_logos_text_codes_and_plain_colour(refs: References, kind: str) -> None:
     for seed in range(3):
@@ -250,6 +285,9 @@ def test_references_come_from_a_directory_without_code_changes(tmp_path: Path,
     swapped = References.from_dir(tmp_path)
     assert swapped.marks["shangpin"].source == tmp_path / "emblem-shangpin.png"
     assert swapped.marks["cultivation"] is refs.marks["cultivation"]  # the rest as shipped
+    # The shipped look-alike belongs to the stand-in artwork, not to what replaced it.
+    assert refs.marks["shangpin"].rival is not None
+    assert swapped.marks["shangpin"].rival is None
     lookalike = imagegen.render(Spec(decoys=("lookalike-seal-shangjing",), decoy_scale=0.25),
                                 np.random.default_rng(1))
     genuine = imagegen.render(Spec(mark="shangpin", scale=0.25), np.random.default_rng(1))
