@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from crawler.detection.align import Scored, hypotheses, pixels, refine_ecc
+from crawler.detection.align import Scored, hypotheses, pixels, refine_ecc, refine_fine
 from crawler.detection.candidates import Candidate, candidates, part_of
 from crawler.detection.compare import Comparison, compare, correlation
 from crawler.detection.errors import DetectionError, ImageTooLarge, UnreadableImage
@@ -69,6 +69,11 @@ _GOOD_ENOUGH = 0.85
 _COMPARE_FROM = 0.35
 #: A find with less than this share of it visible is aligned again on what is visible.
 _REALIGN_BELOW = 0.97
+#: Finds from this many pixels across that score from threshold less _FINE_POLISH_BELOW up
+#: to _FINE_POLISHED are aligned once more at the fine template's size.
+_FINE_POLISH_FROM = 80.0
+_FINE_POLISH_BELOW = 0.3
+_FINE_POLISHED = 0.9
 #: A candidate aligned by its outline this well and seen whole was judged on a true
 #: alignment: its region needs no second look by lettering.
 _EXPLAINED = 0.7
@@ -256,14 +261,21 @@ def _compared(rgb: npt.NDArray[np.uint8], grey: npt.NDArray[np.float32],
               h: npt.NDArray[np.float64], ref: Reference, threshold: float
               ) -> tuple[Comparison, npt.NDArray[np.float64]]:
     """The comparison of an aligned find, aligned again on what is visible when something
-    hides part of it."""
+    hides part of it, and at the fine size when a large find nearly convinces."""
     comp = compare(rgb, grey, h, ref, pixels(h), threshold)
     if comp.visible < _REALIGN_BELOW:
         # Something in front pulls the alignment towards itself: align again on what is seen.
         h2 = refine_ecc(h, grey, ref, pixels(h), comp.seen)
         comp2 = compare(rgb, grey, h2, ref, pixels(h2), threshold)
         if comp2.score > comp.score:
-            return comp2, h2
+            comp, h = comp2, h2
+    near = threshold - _FINE_POLISH_BELOW <= comp.score < _FINE_POLISHED
+    if near and pixels(h) >= _FINE_POLISH_FROM:
+        # A large find that does not quite convince may be a pixel off: align it finer.
+        h2 = refine_fine(h, grey, ref, comp.seen)
+        comp2 = compare(rgb, grey, h2, ref, pixels(h2), threshold)
+        if comp2.score > comp.score:
+            comp, h = comp2, h2
     return comp, h
 
 

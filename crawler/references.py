@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -100,6 +101,8 @@ class Reference:
     #: A look-alike in the same layout, as seen at the same sizes (and at TEMPLATE under the
     #: key 0), or None: small finds must resemble the reference more than it.
     rival: Mapping[int, Float] | None = field(default=None, repr=False)
+    #: Figures the detector derives from the fields above, kept once computed.
+    memo: dict[int, Any] = field(default_factory=dict, repr=False)
 
     def look(self, pixels: float) -> Float:
         """The template as a find ``pixels`` across would show it: blurred when small."""

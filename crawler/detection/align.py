@@ -18,8 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from crawler.detection.candidates import Candidate
-from crawler.detection.compare import correlation, roi
+from crawler.detection.compare import correlation, inside, roi
 from crawler.references import (
+    FINE,
     POLAR_ANGLES,
     TEMPLATE,
     Reference,
@@ -106,27 +107,53 @@ def _h(affine: Matrix) -> Matrix:
 
 
 _ECC_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 20, 1e-3)
+_FINE_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 30, 1e-4)
+#: Blur (FINE pixels) of the fine template ECC aligns to: a photo is rarely as sharp as the
+#: artwork, and ECC converges more surely on a smooth target.
+_FINE_BLUR = 1.0
 
 
 def refine_ecc(h: Matrix, grey: npt.NDArray[np.float32], ref: Reference, pixels: float,
                seen: npt.NDArray[np.bool_] | None = None) -> Matrix:
     """Polish ``h`` (a full perspective map) by ECC alignment of the image to the template,
     over the template pixels ``seen`` (default: the whole emblem)."""
-    crop, warp64 = roi(grey, h)
+    if seen is None:  # the whole emblem, as far as it lies in the photo
+        seen = ref.mask & inside(h, grey.shape)
+    return _ecc(h, grey, ref.look(pixels), seen, TEMPLATE, _ECC_CRITERIA)
+
+
+def refine_fine(h: Matrix, grey: npt.NDArray[np.float32], ref: Reference,
+                seen: npt.NDArray[np.bool_]) -> Matrix:
+    """Polish ``h`` once more at FINE pixels, for finds larger than the template: at
+    TEMPLATE pixels a stroke is one or two pixels wide, and an alignment off by one pixel
+    there (strong rotation and perspective, a soft photo) reads as strokes that differ."""
+    fine_seen = cv2.resize(seen.astype(np.uint8), (FINE, FINE),
+                           interpolation=cv2.INTER_NEAREST).astype(bool)
+    scale = np.diag([TEMPLATE / FINE, TEMPLATE / FINE, 1.0])
+    template = np.asarray(cv2.GaussianBlur(ref.fine, (0, 0), _FINE_BLUR), np.float32)
+    fine = _ecc(h @ scale, grey, template, fine_seen, FINE, _FINE_CRITERIA)
+    return fine @ np.linalg.inv(scale)
+
+
+def _ecc(h: Matrix, grey: npt.NDArray[np.float32], template: npt.NDArray[np.float32],
+         seen: npt.NDArray[np.bool_], size: int,
+         criteria: tuple[int, int, float]) -> Matrix:
+    """ECC alignment of the image to ``template`` (``size`` pixels square) over ``seen``,
+    starting from ``h`` (template pixels -> image pixels); ``h`` when it does not converge."""
+    crop, warp_crop = roi(grey, h, size)
     if min(crop.shape[:2]) < 8:
         return h
-    shift = warp64 @ np.linalg.inv(h)  # image px -> crop px
-    warp = warp64.astype(np.float32)
-    template = ref.look(pixels)
-    mask = (ref.mask if seen is None else seen).astype(np.uint8) * 255
+    shift = warp_crop @ np.linalg.inv(h)  # image px -> crop px
+    warp = warp_crop.astype(np.float32)
+    mask = seen.astype(np.uint8) * 255
     try:
         if hasattr(cv2, "findTransformECCWithMask"):  # recent OpenCV: mask on the template
             _, warp = cv2.findTransformECCWithMask(
                 template, crop, mask, np.full(crop.shape, 255, np.uint8), warp,
-                cv2.MOTION_HOMOGRAPHY, _ECC_CRITERIA, 3)
+                cv2.MOTION_HOMOGRAPHY, criteria, 3)
         else:  # pragma: no cover - older OpenCV: the template's corners count too
             _, warp = cv2.findTransformECC(template, crop, warp, cv2.MOTION_HOMOGRAPHY,
-                                           _ECC_CRITERIA, None, 3)
+                                           criteria, None, 3)
     except cv2.error:  # no convergence: keep the outline's estimate
         return h
     return np.linalg.inv(shift) @ warp.astype(np.float64)

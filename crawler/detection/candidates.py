@@ -35,12 +35,16 @@ MIN_SOLIDITY = 0.5
 _MAX_QUADS = 6
 #: A blob inside a found mark and smaller than this share of it is part of its print.
 NESTED = 0.4
-#: Regions (parts of the loosest colour level) from this size, long side in pixels, are
-#: aligned by their lettering when no find explains them: smaller marks have too few
-#: features and fail on their detail, not on their alignment...
+#: Regions (parts of any colour level) from this size, long side in pixels, are aligned by
+#: their lettering when no find explains them: smaller marks have too few features and
+#: fail on their detail, not on their alignment...
 REGION_FROM = 70
-#: ...when their holes (light lettering, a label inside) cover this share of their area.
-MIN_HOLES = 0.02
+#: ...when their holes (light lettering, a label inside) cover at least this share of their
+#: area and at most MAX_HOLES: a part with hardly any holes is plain colour, one that is
+#: mostly holes a frame or an outline (measured on generated photos: no mark was found by
+#: its lettering outside these bounds, and a third of the lettering searches were there).
+MIN_HOLES = 0.04
+MAX_HOLES = 0.45
 #: At most this many blobs per reference are examined (largest first).
 MAX_CANDIDATES = 24
 
@@ -78,11 +82,13 @@ def colour_masks(hsv: npt.NDArray[np.uint8], ref: Reference) -> list[npt.NDArray
 def candidates(hsv: npt.NDArray[np.uint8], ref: Reference,
                regions: list[tuple[int, int, int, int]] | None = None) -> list[Candidate]:
     """Candidates at every colour level, each place once, largest first. The boxes of the
-    loosest level's parts that could hold a mark whatever their outline (see ``region``)
-    are added to ``regions`` when it is given."""
+    parts that could hold a mark whatever their outline (see ``_regions``) are added to
+    ``regions`` when it is given: the loosest level's, and the stricter levels' where the
+    loosest has none (there a print on packaging of nearly its colour merges with the
+    packaging into a part too large to be a mark)."""
     found: list[Candidate] = []
-    for level, mask in enumerate(colour_masks(hsv, ref)):
-        found += find_candidates(mask, ref, found, regions if level == 0 else None)
+    for mask in colour_masks(hsv, ref):
+        found += find_candidates(mask, ref, found, regions)
     found.sort(key=lambda c: -c.size)
     return found
 
@@ -118,7 +124,8 @@ def find_candidates(mask: npt.NDArray[np.uint8], ref: Reference,
            if MIN_SIZE <= max(b[2], b[3]) <= max_size]
     big.sort(reverse=True)
     if regions is not None:
-        regions += _regions(contours, parents, [i for _, i in big])
+        regions += [box for box in _regions(contours, parents, [i for _, i in big])
+                    if not any(_inside_box(box, other) for other in regions)]
     out: list[Candidate] = []
     for _, i in big[: MAX_CANDIDATES * 2]:
         contour = contours[i]
@@ -147,10 +154,10 @@ def find_candidates(mask: npt.NDArray[np.uint8], ref: Reference,
 def _regions(contours: Sequence[cv2.typing.MatLike], parents: npt.NDArray[np.int32],
              order: list[int]) -> list[tuple[int, int, int, int]]:
     """Boxes (x, y, width, height) of the parts ``order`` names (largest first) from
-    ``REGION_FROM`` pixels across whose holes (light lettering, a label) cover at least
-    ``MIN_HOLES`` of them: where a mark whose outline is cut, or merged with something of
-    its colour, could still be found by its lettering. A blob of plain colour has nothing
-    to match."""
+    ``REGION_FROM`` pixels across whose holes (light lettering, a label) cover between
+    ``MIN_HOLES`` and ``MAX_HOLES`` of them: where a mark whose outline is cut, or merged
+    with something of its colour, could still be found by its lettering. A blob of plain
+    colour has nothing to match."""
     holes = np.zeros(len(contours))
     for i, c in enumerate(contours):
         if parents[i] >= 0:
@@ -159,10 +166,19 @@ def _regions(contours: Sequence[cv2.typing.MatLike], parents: npt.NDArray[np.int
     for i in order:
         x, y, w, h = cv2.boundingRect(contours[i])
         box = (int(x), int(y), int(w), int(h))
+        area = cv2.contourArea(contours[i])
         if (max(box[2], box[3]) >= REGION_FROM
-                and holes[i] >= MIN_HOLES * cv2.contourArea(contours[i])):
+                and MIN_HOLES * area <= holes[i] <= MAX_HOLES * area):
             out.append(box)
     return out[:MAX_CANDIDATES]
+
+
+def _inside_box(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Whether box ``a`` (x, y, width, height) lies mostly inside ``b``, whose lettering is
+    looked at already."""
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0, w) * max(0, h) > 0.8 * a[2] * a[3]
 
 
 def _restore(quad: npt.NDArray[np.float64], k: int, ratio: float

@@ -22,6 +22,7 @@ that reach in from the emblem's edge (see ``_hidden``).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -39,6 +40,12 @@ Float = npt.NDArray[np.float32]
 #: OFF_SHARE of the ground-to-ink distance for high-contrast prints.
 OFF_COLOUR = 22.0
 OFF_SHARE = 0.1
+#: A third colour: the distance from the blends, smoothed by THIRD_BLUR template pixels,
+#: above THIRD_NOISE times the median of that over the find and at least THIRD_MIN (see
+#: ``_third_colour``).
+THIRD_BLUR = 1.0
+THIRD_NOISE = 2.5
+THIRD_MIN = 7.0
 #: A flat patch of another colour than the ground: the spread of its ground-to-ink position
 #: within FLAT_WINDOW template pixels stays under FLAT_SPREAD, and it covers at least
 #: MIN_PATCH of the emblem.
@@ -61,6 +68,9 @@ FINE_WINDOW = 7
 #: there, "上晶" for "上品" is 0.3 and more; at 0.8 the threshold falls halfway, at 0.25.
 FINE_WEIGHT = 0.8
 _FINE_BLURS = (0.0, 1.4, 2.4)
+#: Blurs (template pixels) the look-alike test tries: as _BLURS, and softer still, since a
+#: small find blurred beyond every blur tried reads as the look-alike's extra strokes.
+_RIVAL_BLURS = (*_BLURS, 1.8)
 #: The overall correlation counts against the threshold with this margin, so that it only
 #: vetoes clear mismatches and the local difference decides the close calls.
 NCC_MARGIN = 0.175
@@ -70,7 +80,7 @@ NCC_MARGIN = 0.175
 #: is taken for the look-alike and scores at most LOOKALIKE_SCORE; above it, the local
 #: difference counts at RIVAL_WEIGHT, since the look-alike, which it was there to tell
 #: apart at that size, has been told apart already.
-RIVAL_MIN = -0.7
+RIVAL_MIN = -0.4
 RIVAL_WEIGHT = 0.8
 LOOKALIKE_SCORE = 0.5
 #: Where the standardised reference and look-alike differ by this much, template pixels.
@@ -159,9 +169,10 @@ def compare(rgb: npt.NDArray[np.uint8], grey: Float, h: Matrix, ref: Reference,
     score."""
     patch = sample(grey, h)
     colour = sample(rgb, h)
-    # Blends at an occluder's edge are hidden too.
+    # Blends at an occluder's edge are hidden too; so is what lies beyond the photo's edge
+    # (sampling repeats the edge pixels there).
     look = ref.look(pixels)
-    visible = _visible(_hidden(colour, look, ref), ref)
+    visible = _visible(_hidden(colour, look, ref) | ~inside(h, grey.shape), ref)
     share = float(visible.sum()) / max(1, int(ref.mask.sum()))
     ncc = _ncc(patch[visible], look[visible])
     local = _local_residual(patch, look, visible, ref.inner)
@@ -196,7 +207,7 @@ def lookalike_margin(patch: Float, look: Float, other: Float,
         return 0.0
     zp = _standard(patch, region)
     best: tuple[float, float] | None = None
-    for blur in _BLURS:
+    for blur in _RIVAL_BLURS:
         a = np.asarray(cv2.GaussianBlur(look, (0, 0), blur), np.float32) if blur else look
         b = np.asarray(cv2.GaussianBlur(other, (0, 0), blur), np.float32) if blur else other
         za, zb = _standard(a, region), _standard(b, region)
@@ -210,6 +221,23 @@ def lookalike_margin(patch: Float, look: Float, other: Float,
         if best is None or fit < best[0]:
             best = (fit, lr)
     return best[1] if best is not None else 0.0
+
+
+def inside(h: Matrix, shape: tuple[int, ...], size: int = TEMPLATE) -> npt.NDArray[np.bool_]:
+    """Template pixels (``size`` square) that ``h`` maps inside an image of ``shape``: a mark
+    cut by the photo's edge is seen only in part, like one with something in front."""
+    pts = cv2.perspectiveTransform(_grid(size), h if size == TEMPLATE
+                                   else h @ np.diag([TEMPLATE / size, TEMPLATE / size, 1.0]))
+    x, y = pts[0, :, 0], pts[0, :, 1]
+    ok = (x >= 0) & (y >= 0) & (x <= shape[1] - 1) & (y <= shape[0] - 1)
+    return np.asarray(ok.reshape(size, size), np.bool_)
+
+
+@functools.cache
+def _grid(size: int) -> Matrix:
+    """A ``size``-square template's pixel positions (as warpPerspective samples them)."""
+    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
+    return np.stack([xs.ravel(), ys.ravel()], axis=1)[None]
 
 
 def _standard(a: Float, region: npt.NDArray[np.bool_]) -> Float:
@@ -246,16 +274,27 @@ def correlation(grey: Float, h: Matrix, ref: Reference, pixels: float, *,
     a = patch[ref.mask]
     if a.size < 16:
         return 0.0
-    b = ref.look(pixels)[ref.mask]
+    b, sb, sbb = _look_sums(ref, ref.look(pixels))
     a = a - a.mean()
-    b = b - b.mean()
     # Sums and sums of squares and products over everything and over everything less each
     # two neighbouring eighths, in one product with the reference's selection matrix.
-    sa, sb, saa, sbb, sab = (ref.quarters @ np.stack([a, b, a * a, b * b, a * b], axis=1)).T
+    sa, saa, sab = (ref.quarters @ np.stack([a, a * a, a * b], axis=1)).T
     n = ref.quarter_sizes
     den = np.sqrt(np.maximum(saa - sa * sa / n, 0) * np.maximum(sbb - sb * sb / n, 0))
     ncc = np.where(den > 1e-6, (sab - sa * sb / n) / np.maximum(den, 1e-6), 0.0)
     return float(ncc.max())
+
+
+def _look_sums(ref: Reference, look: Float) -> tuple[Float, Float, Float]:
+    """The look over the emblem, less its mean, and its sums and sums of squares over each
+    of ``ref.quarters``: the same for every hypothesis, so computed once per look."""
+    sums = ref.memo.get(id(look))  # the looks live as long as their reference
+    if sums is None:
+        b = look[ref.mask]
+        b = (b - b.mean()).astype(np.float32)
+        sb, sbb = (ref.quarters @ np.stack([b, b * b], axis=1)).T
+        sums = ref.memo[id(look)] = (b, sb, sbb)
+    return sums
 
 
 def _ncc(a: Float, b: Float) -> float:
@@ -306,6 +345,8 @@ def _hidden(colour: Float, look: Float, ref: Reference) -> npt.NDArray[np.bool_]
     off = yc - (yg + np.clip(t, -0.25, 1.25)[..., None] * axis)
     dist = np.sqrt(0.25 * off[..., 0] ** 2 + off[..., 1] ** 2 + off[..., 2] ** 2)
     hidden = dist > max(OFF_COLOUR, OFF_SHARE * math.sqrt(span))
+    rim = ref.mask & ~cv2.erode(ref.mask.astype(np.uint8), _RIM).astype(bool)
+    hidden |= _third_colour(dist, ref, rim)
 
     # Where the reference (as blurred as the find) expects ground or ink, and the find
     # shows a flat in-between colour instead.
@@ -315,7 +356,6 @@ def _hidden(colour: Float, look: Float, ref: Reference) -> npt.NDArray[np.bool_]
     flat = (var < FLAT_SPREAD**2) & (t > 0.15) & ref.mask
     count, labels, stats, _ = cv2.connectedComponentsWithStats(flat.astype(np.uint8), 8)
     if count > 1:
-        rim = ref.mask & ~cv2.erode(ref.mask.astype(np.uint8), _RIM).astype(bool)
         touching = np.zeros(count, bool)
         touching[np.unique(labels[rim & flat])] = True
         area = stats[:, cv2.CC_STAT_AREA]
@@ -325,6 +365,29 @@ def _hidden(colour: Float, look: Float, ref: Reference) -> npt.NDArray[np.bool_]
         keep[0] = False
         hidden |= keep[labels]
     return hidden & ref.mask
+
+
+def _third_colour(dist: Float, ref: Reference, rim: npt.NDArray[np.bool_]
+                  ) -> npt.NDArray[np.bool_]:
+    """Large patches (inside the rim), reaching in from the emblem's edge, of a colour off
+    the blends of ground and ink by less than OFF_COLOUR but clearly more than the find's
+    own noise: the edge of a box of nearly the print's colour in front of it. The distance
+    is smoothed first, so that JPEG speckle averages out and a flat patch stands out; a
+    print has two colours, so a look-alike's strokes are never a third."""
+    smooth = cv2.GaussianBlur(dist, (0, 0), THIRD_BLUR)
+    level = max(THIRD_MIN, THIRD_NOISE * float(np.median(smooth[ref.mask])))
+    off = ((smooth > level) & ref.mask).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(off, 8)
+    if count < 2:
+        return np.zeros(ref.mask.shape, bool)
+    touching = np.zeros(count, bool)
+    touching[np.unique(labels[rim & (off > 0)])] = True
+    # Counted inside the rim only: the emblem's own edge blends with whatever is around it,
+    # which is a third colour all along the rim.
+    deep = np.bincount(labels[(off > 0) & ~rim], minlength=count)
+    keep = touching & (deep >= MIN_PATCH * ref.mask.sum())
+    keep[0] = False
+    return np.asarray(keep[labels], np.bool_)
 
 
 def _ycc(rgb: Float) -> Float:

@@ -208,6 +208,63 @@ def test_no_alignment_from_a_region_without_the_lettering(refs: References) -> N
     assert feature_alignment(scene, (50, 50, 200, 200), refs.marks["shangpin"].features) is None
 
 
+# ---------------------------------------------------------------- hard cases
+
+#: Generated listing photos (seed, index of the positive image) that each need one part of
+#: the detector, and how to switch that part off: with it the mark is found, without it not.
+HARD_CASES: dict[str, tuple[tuple[int, int], list[tuple[str, str, object]]]] = {
+    # Sampling repeats the photo's edge pixels beyond it, which must count as hidden.
+    "badge cut by the photo's edge": ((7, 257), [
+        ("crawler.detection.compare", "inside", lambda h, shape, size=64: np.ones(
+            (size, size), bool)),
+        ("crawler.detection.align", "inside", lambda h, shape, size=64: np.ones(
+            (size, size), bool)),
+    ]),
+    # At 64 pixels a strongly rotated, tilted and soft badge aligns a pixel off.
+    "badge rotated 28° and tilted 31°, soft": ((7, 153), [
+        ("crawler.detector", "refine_fine", lambda h, *args: h),
+    ]),
+    # A box of nearly the badge's blue, a third colour only a little off its blends.
+    "box of nearly the badge's colour over a corner": ((300, 213), [
+        ("crawler.detection.compare", "_third_colour", lambda dist, ref, rim: np.zeros(
+            ref.mask.shape, bool)),
+    ]),
+    # A small seal softer than every blur the look-alike test tried read as "上晶".
+    "small seal blurred by 1.4 px": ((7, 154), [
+        ("crawler.detection.compare", "_RIVAL_BLURS", (0.0, 0.7, 1.2)),
+    ]),
+    # On a kraft box the loosest colour level merges the seal with the box: its lettering
+    # is only looked at in the stricter levels' parts.
+    "seal on a box of nearly its colour, its bottom cut off by another box": ((7, 6), [
+        ("crawler.detector", "feature_alignment", lambda *args: None),
+    ]),
+}
+
+
+@pytest.mark.parametrize("name", list(HARD_CASES))
+def test_hard_cases_need_their_part_of_the_detector(refs: References, name: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    (seed, index), switches = HARD_CASES[name]
+    sample = random_positive(seed, index)
+    result = detect(sample.jpeg, references=refs)
+    assert located(sample, result), (name, result.detections)
+    for module, attribute, value in switches:
+        monkeypatch.setattr(module + "." + attribute, value)
+    assert not located(sample, detect(sample.jpeg, references=refs))
+
+
+def test_what_lies_beyond_the_photo_is_not_compared(refs: References) -> None:
+    from crawler.detection.compare import inside
+
+    ref = refs.marks["cultivation"]
+    # The template (64 px) mapped at 3x with its left quarter beyond the image's left edge.
+    h = np.array([[3.0, 0, -48.0], [0, 3.0, 10.0], [0, 0, 1.0]])
+    seen = inside(h, (400, 400, 3))
+    assert seen[:, 17:].all() and not seen[:, :16].any()
+    assert inside(np.array([[1.0, 0, 5], [0, 1, 5], [0, 0, 1]]), (400, 400)).all()
+    assert ref.mask.shape == seen.shape
+
+
 # ---------------------------------------------------------------- decoys
 
 
