@@ -208,22 +208,7 @@ def prepare(mark: str, path: Path, lookalike: Path | None = None) -> Reference:
         raise ReferenceError(f"{path}: the image is (almost) fully transparent")
     hue, sat, val = _dominant_colour(rgba, opaque, path)
 
-    # Template: the artwork fitted into a square, centred, over a neutral grey.
-    scale = TEMPLATE / max(w, h)
-    tw, th = max(1, round(w * scale)), max(1, round(h * scale))
-    ox, oy = (TEMPLATE - tw) / 2, (TEMPLATE - th) / 2
-    place = np.array([[scale, 0, ox], [0, scale, oy]], dtype=np.float64)
-    rgb = _over_grey(rgba)
-    small = cv2.warpAffine(rgb, place, (TEMPLATE, TEMPLATE), flags=cv2.INTER_AREA,
-                           borderValue=(128, 128, 128))
-    alpha = cv2.warpAffine(rgba[..., 3], place, (TEMPLATE, TEMPLATE), flags=cv2.INTER_AREA)
-    if max(w, h) > 4 * TEMPLATE:  # INTER_AREA only averages in resize; do it properly
-        big = cv2.resize(rgb, (tw, th), interpolation=cv2.INTER_AREA)
-        small = np.full((TEMPLATE, TEMPLATE, 3), 128, np.uint8)
-        small[round(oy): round(oy) + th, round(ox): round(ox) + tw] = big
-        a = cv2.resize(rgba[..., 3], (tw, th), interpolation=cv2.INTER_AREA)
-        alpha = np.zeros((TEMPLATE, TEMPLATE), np.uint8)
-        alpha[round(oy): round(oy) + th, round(ox): round(ox) + tw] = a
+    place, box, rgb, small, alpha = _placed(rgba)
     mask = alpha > 200
     template = _grey(small)
 
@@ -248,7 +233,7 @@ def prepare(mark: str, path: Path, lookalike: Path | None = None) -> Reference:
         to_template=to_template,
         corners=corners,
         side_ratios=_side_ratios(corners) if shape == "quad" else (),
-        box=np.array([[ox, oy], [ox + tw, oy], [ox + tw, oy + th], [ox, oy + th]], np.float64),
+        box=box,
         template=template,
         mask=mask,
         quarters=quarters,
@@ -271,19 +256,36 @@ def prepare(mark: str, path: Path, lookalike: Path | None = None) -> Reference:
 def _rival_looks(path: Path) -> dict[int, Float]:
     """A look-alike's template (key 0) and looks at the small sizes, placed as the reference's
     are (same layout, so the same proportions)."""
-    rgba = _load_rgba(path)
+    place, _, rgb, small, _ = _placed(_load_rgba(path))
+    looks = {s: _seen_at(rgb, place, s) for s in _LOOK_SIZES}
+    looks[0] = _grey(small)
+    return looks
+
+
+def _placed(rgba: npt.NDArray[np.uint8]) -> tuple[
+        npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.uint8],
+        npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """The artwork fitted into the template's square, centred, over a neutral grey: the
+    placement (affine 2x3, artwork pixels -> template pixels), the artwork's corners in the
+    template, the artwork over grey, and the template's colour and opacity."""
     h, w = rgba.shape[:2]
     scale = TEMPLATE / max(w, h)
     tw, th = max(1, round(w * scale)), max(1, round(h * scale))
     ox, oy = (TEMPLATE - tw) / 2, (TEMPLATE - th) / 2
     place = np.array([[scale, 0, ox], [0, scale, oy]], dtype=np.float64)
     rgb = _over_grey(rgba)
-    small = np.full((TEMPLATE, TEMPLATE, 3), 128, np.uint8)
-    small[round(oy): round(oy) + th, round(ox): round(ox) + tw] = cv2.resize(
-        rgb, (tw, th), interpolation=cv2.INTER_AREA)
-    looks = {s: _seen_at(rgb, place, s) for s in _LOOK_SIZES}
-    looks[0] = _grey(small)
-    return looks
+    small = cv2.warpAffine(rgb, place, (TEMPLATE, TEMPLATE), flags=cv2.INTER_AREA,
+                           borderValue=(128, 128, 128))
+    alpha = cv2.warpAffine(rgba[..., 3], place, (TEMPLATE, TEMPLATE), flags=cv2.INTER_AREA)
+    if max(w, h) > 4 * TEMPLATE:  # INTER_AREA only averages in resize; do it properly
+        big = cv2.resize(rgb, (tw, th), interpolation=cv2.INTER_AREA)
+        small = np.full((TEMPLATE, TEMPLATE, 3), 128, np.uint8)
+        small[round(oy): round(oy) + th, round(ox): round(ox) + tw] = big
+        a = cv2.resize(rgba[..., 3], (tw, th), interpolation=cv2.INTER_AREA)
+        alpha = np.zeros((TEMPLATE, TEMPLATE), np.uint8)
+        alpha[round(oy): round(oy) + th, round(ox): round(ox) + tw] = a
+    box = np.array([[ox, oy], [ox + tw, oy], [ox + tw, oy + th], [ox, oy + th]], np.float64)
+    return place, box, rgb, np.asarray(small, np.uint8), np.asarray(alpha, np.uint8)
 
 
 def _over_grey(rgba: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:

@@ -22,7 +22,6 @@ that reach in from the emblem's edge (see ``_hidden``).
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, field
 
@@ -223,21 +222,13 @@ def lookalike_margin(patch: Float, look: Float, other: Float,
     return best[1] if best is not None else 0.0
 
 
-def inside(h: Matrix, shape: tuple[int, ...], size: int = TEMPLATE) -> npt.NDArray[np.bool_]:
-    """Template pixels (``size`` square) that ``h`` maps inside an image of ``shape``: a mark
-    cut by the photo's edge is seen only in part, like one with something in front."""
-    pts = cv2.perspectiveTransform(_grid(size), h if size == TEMPLATE
-                                   else h @ np.diag([TEMPLATE / size, TEMPLATE / size, 1.0]))
+def inside(h: Matrix, shape: tuple[int, ...]) -> npt.NDArray[np.bool_]:
+    """Template pixels that ``h`` maps inside an image of ``shape``: a mark cut by the
+    photo's edge is seen only in part, like one with something in front."""
+    pts = cv2.perspectiveTransform(_GRID, h)
     x, y = pts[0, :, 0], pts[0, :, 1]
     ok = (x >= 0) & (y >= 0) & (x <= shape[1] - 1) & (y <= shape[0] - 1)
-    return np.asarray(ok.reshape(size, size), np.bool_)
-
-
-@functools.cache
-def _grid(size: int) -> Matrix:
-    """A ``size``-square template's pixel positions (as warpPerspective samples them)."""
-    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
-    return np.stack([xs.ravel(), ys.ravel()], axis=1)[None]
+    return np.asarray(ok.reshape(TEMPLATE, TEMPLATE), np.bool_)
 
 
 def _standard(a: Float, region: npt.NDArray[np.bool_]) -> Float:
@@ -377,7 +368,7 @@ def _third_colour(dist: Float, ref: Reference, rim: npt.NDArray[np.bool_]
     smooth = cv2.GaussianBlur(dist, (0, 0), THIRD_BLUR)
     level = max(THIRD_MIN, THIRD_NOISE * float(np.median(smooth[ref.mask])))
     off = ((smooth > level) & ref.mask).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(off, 8)
+    count, labels = cv2.connectedComponents(off, connectivity=8)
     if count < 2:
         return np.zeros(ref.mask.shape, bool)
     touching = np.zeros(count, bool)
@@ -396,6 +387,9 @@ def _ycc(rgb: Float) -> Float:
     return np.stack([y, 0.564 * (rgb[..., 2] - y), 0.713 * (rgb[..., 0] - y)], axis=-1)
 
 
+#: The template's pixel positions, as warpPerspective samples them.
+_GRID = np.stack([a.ravel() for a in np.mgrid[0:TEMPLATE, 0:TEMPLATE][::-1]],
+                 axis=1).astype(np.float64)[None]
 _GROW = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
 _RIM = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
