@@ -67,8 +67,11 @@ _GOOD_ENOUGH = 0.85
 #: scores at most its correlation plus NCC_MARGIN, and even three-quarters seen correlates
 #: better than this.
 _COMPARE_FROM = 0.35
-#: A find with less than this share of it visible is aligned again on what is visible.
+#: A find with less than this share of it visible is aligned again on what is visible,
+#: unless it scores under _REALIGN_FROM: on generated photos every find that this saved
+#: scored 0.22 or more before it, and a third of those aligned again scored under 0.1.
 _REALIGN_BELOW = 0.97
+_REALIGN_FROM = 0.1
 #: Finds from this many pixels across that score from threshold less _FINE_POLISH_BELOW up
 #: to _FINE_POLISHED are aligned once more at the fine template's size.
 _FINE_POLISH_FROM = 80.0
@@ -263,7 +266,7 @@ def _compared(rgb: npt.NDArray[np.uint8], grey: npt.NDArray[np.float32],
     """The comparison of an aligned find, aligned again on what is visible when something
     hides part of it, and at the fine size when a large find nearly convinces."""
     comp = compare(rgb, grey, h, ref, pixels(h), threshold)
-    if comp.visible < _REALIGN_BELOW:
+    if comp.visible < _REALIGN_BELOW and comp.score >= _REALIGN_FROM:
         # Something in front pulls the alignment towards itself: align again on what is seen.
         h2 = refine_ecc(h, grey, ref, pixels(h), comp.seen)
         comp2 = compare(rgb, grey, h2, ref, pixels(h2), threshold)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,8 +101,10 @@ class Reference:
     #: A look-alike in the same layout, as seen at the same sizes (and at TEMPLATE under the
     #: key 0), or None: small finds must resemble the reference more than it.
     rival: Mapping[int, Float] | None = field(default=None, repr=False)
-    #: Figures the detector derives from the fields above, kept once computed.
-    memo: dict[int, Any] = field(default_factory=dict, repr=False)
+    #: Figures the detector derives from the fields above, kept once computed (keyed by
+    #: what they are and the ``id`` of the look they come from: the looks live as long as
+    #: the reference).
+    memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     def look(self, pixels: float) -> Float:
         """The template as a find ``pixels`` across would show it: blurred when small."""
@@ -458,6 +460,9 @@ def fit_quads(hull: npt.NDArray[np.float64]) -> list[npt.NDArray[np.float64]]:
     return out
 
 
+_TIGHT_BAND = 0.03
+
+
 def _quad_from_sides(sides: list[tuple[np.ndarray, np.ndarray]], dense: np.ndarray
                      ) -> npt.NDArray[np.float64] | None:
     lines = []
@@ -469,7 +474,7 @@ def _quad_from_sides(sides: list[tuple[np.ndarray, np.ndarray]], dense: np.ndarr
         line = (a, b)
         # Twice: first with a loose band around the chord between the first-guess vertices
         # (which sit on the rounded corners, inside the true side), then around that fit.
-        for band in (0.15, 0.03):
+        for band in (0.15, _TIGHT_BAND):
             p0, p1 = line
             u = (p1 - p0) / max(float(np.hypot(*(p1 - p0))), 1e-9)
             rel = dense - p0
@@ -479,7 +484,10 @@ def _quad_from_sides(sides: list[tuple[np.ndarray, np.ndarray]], dense: np.ndarr
             pts = dense[near]
             if len(pts) < 2:
                 break
-            vx, vy, x0, y0 = cv2.fitLine(pts.astype(np.float32), cv2.DIST_HUBER, 0, 0.01,
+            # Robust to a bite out of the side in the loose band; plain least squares in
+            # the tight one, where every point lies on the side.
+            metric = cv2.DIST_HUBER if band > _TIGHT_BAND else cv2.DIST_L2
+            vx, vy, x0, y0 = cv2.fitLine(pts.astype(np.float32), metric, 0, 0.01,
                                          0.01).ravel()
             q0 = np.array([x0, y0], np.float64)
             line = (q0, q0 + np.array([vx, vy], np.float64))

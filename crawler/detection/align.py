@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crawler.detection.candidates import Candidate
-from crawler.detection.compare import correlation, inside, roi
+from crawler.detection.compare import inside, quick_correlations, roi
 from crawler.references import (
     FINE,
     POLAR_ANGLES,
@@ -70,16 +70,19 @@ def hypotheses(cand: Candidate, ref: Reference, grey: npt.NDArray[np.float32]
 
 def _scored(maps: list[Matrix], grey: npt.NDArray[np.float32], ref: Reference
             ) -> list[Scored]:
-    return [(correlation(grey, h, ref, pixels(h), fast=True), h) for h in maps]
+    scores = quick_correlations(grey, maps, ref, [pixels(h) for h in maps])
+    return list(zip(scores, maps, strict=True))
 
 
 def pixels(h: Matrix) -> float:
     """How many image pixels the template's width spans at its centre."""
-    c = TEMPLATE / 2
-    pts = np.array([[[c - 1, c], [c + 1, c], [c, c - 1], [c, c + 1]]], np.float64)
-    p = cv2.perspectiveTransform(pts, h)[0]
-    scale = (np.linalg.norm(p[1] - p[0]) + np.linalg.norm(p[3] - p[2])) / 4
-    return float(scale * TEMPLATE)
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = cv2.perspectiveTransform(_CROSS, h)[0].tolist()
+    return (math.hypot(x1 - x0, y1 - y0) + math.hypot(x3 - x2, y3 - y2)) / 4 * TEMPLATE
+
+
+#: Points a pixel either side of the template's centre, across and down.
+_CROSS = np.array([[[TEMPLATE / 2 + dx, TEMPLATE / 2 + dy]
+                    for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1))]], np.float64)
 
 
 def _quad_map(quad: npt.NDArray[np.float64], k: int, ref: Reference) -> Matrix:

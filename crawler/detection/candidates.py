@@ -66,14 +66,17 @@ def colour_masks(hsv: npt.NDArray[np.uint8], ref: Reference) -> list[npt.NDArray
     """Pixels of about the reference's colour, at each colour level (loose first)."""
     hue, sat, val = cv2.split(hsv)
     levels = np.arange(256)
-    dh = np.abs((levels - ref.hue + 90) % 180 - 90)
+    # Each hue's distance from the reference's, rounded up (255 for values that are no
+    # hue), so that one lookup serves every tolerance.
+    lut = np.where(levels < 180, np.ceil(np.abs((levels - ref.hue + 90) % 180 - 90)), 255)
+    distance = cv2.LUT(hue, lut.astype(np.uint8))
     _, bright = cv2.threshold(val, max(30.0, 0.25 * ref.value), 255, cv2.THRESH_BINARY)
     hues: dict[int, npt.NDArray[np.uint8]] = {}
     masks = []
     for share, tolerance in COLOUR_LEVELS:
         if tolerance not in hues:
-            lut = np.where((levels < 180) & (dh <= tolerance), 255, 0).astype(np.uint8)
-            hues[tolerance] = cv2.bitwise_and(cv2.LUT(hue, lut), bright)
+            _, near = cv2.threshold(distance, tolerance, 255, cv2.THRESH_BINARY_INV)
+            hues[tolerance] = cv2.bitwise_and(near, bright)
         _, saturated = cv2.threshold(sat, share * ref.saturation, 255, cv2.THRESH_BINARY)
         masks.append(cv2.bitwise_and(hues[tolerance], saturated))
     return masks
@@ -226,7 +229,7 @@ def _shape(hull: npt.NDArray[np.float64], ref: Reference, known: list[Candidate]
     restored: list[npt.NDArray[np.float64]] = []
     if ref.shape == "ellipse":
         # Hull vertices of a disc lie on its ellipse even when a finger bites into it.
-        if float(np.percentile(np.abs(radii - 1), 90)) > 0.12:
+        if _quantile(np.abs(radii - 1), 0.9) > 0.12:
             return None
     else:
         hull_area = cv2.contourArea(hull.astype(np.float32))
@@ -246,3 +249,13 @@ def _shape(hull: npt.NDArray[np.float64], ref: Reference, known: list[Candidate]
                 if quad is not None:
                     restored.append(quad)
     return Candidate(hull=hull, unit=unit, quads=quads, restored=restored, size=size)
+
+
+def _quantile(values: npt.NDArray[np.float64], q: float) -> float:
+    """``np.quantile(values, q)`` (linear interpolation) without its overhead, which is
+    most of the cost for the few dozen values of a hull."""
+    ordered = np.sort(values)
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return float(ordered[low] + (position - low) * (ordered[high] - ordered[low]))

@@ -23,7 +23,9 @@ that reach in from the emblem's edge (see ``_hidden``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 import cv2
 import numpy as np
@@ -33,6 +35,7 @@ from crawler.references import FINE, TEMPLATE, Reference
 
 Matrix = npt.NDArray[np.float64]
 Float = npt.NDArray[np.float32]
+T = TypeVar("T")
 
 #: Distance from every blend of a find's ground and ink (chroma, luma at half weight, grey
 #: levels) beyond which a pixel is taken as something in front: at least OFF_COLOUR, and
@@ -166,15 +169,15 @@ def compare(rgb: npt.NDArray[np.uint8], grey: Float, h: Matrix, ref: Reference,
     """The comparison of the find ``h`` maps the template onto. The fine check (large finds
     only) is skipped when the rest already scores under ``threshold``: it can only lower a
     score."""
-    patch = sample(grey, h)
     colour = sample(rgb, h)
+    patch = colour @ _LUMA  # the grey levels, as the image's own conversion gives them
     # Blends at an occluder's edge are hidden too; so is what lies beyond the photo's edge
     # (sampling repeats the edge pixels there).
     look = ref.look(pixels)
     visible = _visible(_hidden(colour, look, ref) | ~inside(h, grey.shape), ref)
     share = float(visible.sum()) / max(1, int(ref.mask.sum()))
     ncc = _ncc(patch[visible], look[visible])
-    local = _local_residual(patch, look, visible, ref.inner)
+    local = _local_residual(patch, _blurred(ref, look, _BLURS), visible, ref.inner)
     fine = 0.0
     rival = None
     small = pixels < FINE_FROM * FINE
@@ -182,8 +185,8 @@ def compare(rgb: npt.NDArray[np.uint8], grey: Float, h: Matrix, ref: Reference,
     if not small and coarse.score >= threshold:
         seen = cv2.resize(visible.astype(np.uint8), (FINE, FINE),
                           interpolation=cv2.INTER_NEAREST).astype(bool)
-        fine = _local_residual(sample(grey, h, FINE), ref.fine, seen, ref.fine_inner,
-                               window=FINE_WINDOW, blurs=_FINE_BLURS)
+        fine = _local_residual(sample(grey, h, FINE), _blurred(ref, ref.fine, _FINE_BLURS),
+                               seen, ref.fine_inner, window=FINE_WINDOW)
     rival_look = ref.rival_look(pixels) if small else None
     if rival_look is not None and share >= MIN_VISIBLE:
         # Only worth it where the verdict could change: the relaxed score reaches threshold.
@@ -248,44 +251,87 @@ def _visible(hidden: npt.NDArray[np.bool_], ref: Reference) -> npt.NDArray[np.bo
     return visible
 
 
-def correlation(grey: Float, h: Matrix, ref: Reference, pixels: float, *,
-                fast: bool = False) -> float:
-    """Overall correlation only: the cheap figure hypotheses are ranked by. ``fast`` samples
-    straight from the full image (aliased for large finds, fine for ranking).
+def correlation(grey: Float, h: Matrix, ref: Reference, pixels: float) -> float:
+    """Overall correlation only: the cheap figure alignments are ranked by.
 
     Something in front of a mark comes in from one side, so the figure is the better of the
     correlation over the whole emblem and over the emblem less its worst quarter (two
     neighbouring eighths around the centre): a mark a quarter hidden still ranks high."""
-    if fast:
-        patch = cv2.warpPerspective(grey, h, (TEMPLATE, TEMPLATE),
-                                    flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                    borderMode=cv2.BORDER_REPLICATE)
-    else:
-        patch = sample(grey, h)
-    a = patch[ref.mask]
-    if a.size < 16:
-        return 0.0
-    b, sb, sbb = _look_sums(ref, ref.look(pixels))
-    a = a - a.mean()
+    return float(_correlations(sample(grey, h)[ref.mask][None], ref, ref.look(pixels))[0])
+
+
+def quick_correlations(grey: Float, maps: list[Matrix], ref: Reference,
+                       sizes: list[float]) -> list[float]:
+    """``correlation`` of each of ``maps`` (finds ``sizes`` pixels across), all at once and
+    sampled straight from the full image: aliased for large finds, fine for ranking."""
+    out = [0.0] * len(maps)
+    by_look: dict[int, list[int]] = {}
+    for i, size in enumerate(sizes):
+        by_look.setdefault(id(ref.look(size)), []).append(i)
+    for members in by_look.values():
+        patches = np.stack([
+            cv2.warpPerspective(grey, maps[i], (TEMPLATE, TEMPLATE),
+                                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                borderMode=cv2.BORDER_REPLICATE)[ref.mask]
+            for i in members])
+        for i, c in zip(members, _correlations(patches, ref, ref.look(sizes[members[0]])),
+                        strict=True):
+            out[i] = float(c)
+    return out
+
+
+def _correlations(a: Float, ref: Reference, look: Float) -> npt.NDArray[np.float64]:
+    """The figure of ``correlation`` for each row of ``a`` (the emblem's pixels of one
+    find per row) against ``look``."""
+    if a.shape[1] < 16:
+        return np.zeros(len(a))
+    b, sb, sbb = _look_sums(ref, look)
+    a = a - a.mean(axis=1, keepdims=True)
     # Sums and sums of squares and products over everything and over everything less each
     # two neighbouring eighths, in one product with the reference's selection matrix.
-    sa, saa, sab = (ref.quarters @ np.stack([a, a * a, a * b], axis=1)).T
+    sa, saa, sab = a @ ref.quarters.T, (a * a) @ ref.quarters.T, (a * b) @ ref.quarters.T
     n = ref.quarter_sizes
     den = np.sqrt(np.maximum(saa - sa * sa / n, 0) * np.maximum(sbb - sb * sb / n, 0))
     ncc = np.where(den > 1e-6, (sab - sa * sb / n) / np.maximum(den, 1e-6), 0.0)
-    return float(ncc.max())
+    return np.asarray(ncc.max(axis=1), np.float64)
 
 
 def _look_sums(ref: Reference, look: Float) -> tuple[Float, Float, Float]:
     """The look over the emblem, less its mean, and its sums and sums of squares over each
     of ``ref.quarters``: the same for every hypothesis, so computed once per look."""
-    sums = ref.memo.get(id(look))  # the looks live as long as their reference
-    if sums is None:
+    def sums() -> tuple[Float, Float, Float]:
         b = look[ref.mask]
         b = (b - b.mean()).astype(np.float32)
         sb, sbb = (ref.quarters @ np.stack([b, b * b], axis=1)).T
-        sums = ref.memo[id(look)] = (b, sb, sbb)
-    return sums
+        return b, sb, sbb
+
+    return _memo(ref, ("sums", id(look)), sums)
+
+
+def _blurred(ref: Reference, look: Float, blurs: tuple[float, ...]) -> tuple[Float, ...]:
+    """``look`` at each of ``blurs`` (template pixels; 0 is the look itself)."""
+    return _memo(ref, ("blurred", id(look), blurs), lambda: tuple(
+        np.asarray(cv2.GaussianBlur(look, (0, 0), b), np.float32) if b else look
+        for b in blurs))
+
+
+def _print_levels(ref: Reference, look: Float) -> tuple[Float, Float]:
+    """Where ``look`` lies between the print's ground (0) and ink (1), as drawn and
+    blurred by 1.2 template pixels: what a find of the print should show."""
+    def levels() -> tuple[Float, Float]:
+        lg = float(np.median(look[ref.ground]))
+        li = float(np.percentile(look[ref.ink], 90))
+        expected = ((look - lg) / max(li - lg, 1e-3)).astype(np.float32)
+        return expected, np.asarray(cv2.GaussianBlur(expected, (0, 0), 1.2), np.float32)
+
+    return _memo(ref, ("levels", id(look)), levels)
+
+
+def _memo(ref: Reference, key: Hashable, make: Callable[[], T]) -> T:
+    """``make()``, computed once per reference and ``key``."""
+    if key not in ref.memo:
+        ref.memo[key] = make()
+    return cast(T, ref.memo[key])
 
 
 def _ncc(a: Float, b: Float) -> float:
@@ -315,11 +361,8 @@ def _hidden(colour: Float, look: Float, ref: Reference) -> npt.NDArray[np.bool_]
       look-alike's different stroke inside the emblem is never excused as hidden.
     """
     smooth = cv2.GaussianBlur(colour, (0, 0), 0.8)
-    lg = float(np.median(look[ref.ground]))
-    li = float(np.percentile(look[ref.ink], 90))
-    expected = (look - lg) / max(li - lg, 1e-3)
     # The photo may be softer than the look for its size: a blurred ring is not a patch.
-    softer = cv2.GaussianBlur(expected, (0, 0), 1.2)
+    expected, softer = _print_levels(ref, look)
     ground = np.median(smooth[ref.ground], axis=0)
     # The lightest tenth of the ink: pure ink even where the find is blurred, and lighter
     # than a finger that may cover much of the lettering.
@@ -395,21 +438,27 @@ _RIM = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
-def _local_residual(patch: Float, look: Float, visible: npt.NDArray[np.bool_],
-                    inner: npt.NDArray[np.bool_], window: int = LOCAL_WINDOW,
-                    blurs: tuple[float, ...] = _BLURS) -> float:
+def _local_residual(patch: Float, looks: tuple[Float, ...], visible: npt.NDArray[np.bool_],
+                    inner: npt.NDArray[np.bool_], window: int = LOCAL_WINDOW) -> float:
     """The largest mean difference in a small window between the candidate and the reference,
     after mapping the candidate's grey levels onto the reference's by their ranks (which
     undoes any brightness, contrast or gamma change), in units of the reference's contrast.
     A missing or extra stroke shows here even when the overall correlation barely moves.
     Only windows inside ``inner`` count: the emblem's own edge blends with whatever is
-    around it, which says nothing about the emblem."""
+    around it, which says nothing about the emblem. The best of ``looks`` (the reference as
+    drawn and blurred) counts."""
     p = patch[visible]
     if p.size < 16:
         return 9.0
-    ps = np.sort(p)
-    last = ps.size - 1
-    index = np.searchsorted(ps, patch, side="left").clip(0, last)
+    last = p.size - 1
+    # Each visible pixel's rank among the visible (ties share the lowest): sorting once and
+    # searching the sorted values in order is much faster than searching the whole patch.
+    order = np.argsort(p)
+    ps = p[order]
+    rank = np.empty(p.size, np.intp)
+    rank[order] = np.searchsorted(ps, ps, side="left")
+    index = np.zeros(patch.shape, np.intp)  # pixels not visible are left out below
+    index[visible] = rank
     region = visible & inner
     k = window
     den = cv2.boxFilter(region.astype(np.float32), -1, (k, k), normalize=False,
@@ -418,8 +467,7 @@ def _local_residual(patch: Float, look: Float, visible: npt.NDArray[np.bool_],
     if not full.any():
         return 9.0
     best = 9.0
-    for blur in blurs:  # the photo may be softer than the look for its size
-        t = cv2.GaussianBlur(look, (0, 0), blur) if blur else look
+    for t in looks:  # as drawn and blurred: the photo may be softer than the look
         ts = np.sort(t[visible])
         contrast = float(ts[int(0.95 * last)] - ts[int(0.05 * last)])
         if contrast < 1e-3:

@@ -37,6 +37,10 @@ RANSAC_PX = 3.0
 #: RANSAC rounds at most: a region that holds the mark gives a third or more of its matches
 #: as inliers, found within a few hundred rounds; one that does not, never.
 RANSAC_ITERATIONS = 300
+#: Keypoints described per region at most, strongest first: a mark's lettering gives strong
+#: ones, and a textured photo around it would cost a descriptor and a match for each of its
+#: many weak ones.
+MAX_KEYPOINTS = 200
 #: Reference sizes (pixels across the template square) the reference features are taken
 #: at: a mark fills a region shrunk to CROP anywhere between about half and all of it.
 REFERENCE_SIZES = (128, 256)
@@ -86,7 +90,8 @@ def feature_alignment(grey8: npt.NDArray[np.uint8], box: tuple[int, int, int, in
     if f < 1.0:
         size = (max(1, round(crop.shape[1] * f)), max(1, round(crop.shape[0] * f)))
         crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
-    kp, des = cv2.SIFT_create().detectAndCompute(crop, None)  # type: ignore[attr-defined]
+    sift = cv2.SIFT_create(nfeatures=MAX_KEYPOINTS)  # type: ignore[attr-defined]
+    kp, des = sift.detectAndCompute(crop, None)
     if des is None or len(kp) < MIN_INLIERS:
         return None
     pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(features.descriptors, des, k=2)

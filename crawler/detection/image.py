@@ -45,7 +45,7 @@ def load_rgb(data: bytes, *, max_pixels: int = MAX_PIXELS) -> tuple[RGB, float]:
             image.draft("RGB", (width * WORKING_SIZE // max(width, height),
                                 height * WORKING_SIZE // max(width, height)))
         image.load()
-        image = ImageOps.exif_transpose(image) or image
+        ImageOps.exif_transpose(image, in_place=True)
         rgb = _to_rgb(image)
         if max(rgb.size) > WORKING_SIZE:
             rgb.thumbnail((WORKING_SIZE, WORKING_SIZE), Image.Resampling.BILINEAR)
@@ -88,4 +88,4 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
