@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crawler.detection.candidates import Candidate
-from crawler.detection.compare import inside, quick_correlations, roi
+from crawler.detection.compare import blurred, inside, quick_correlations, roi
 from crawler.references import (
     FINE,
     POLAR_ANGLES,
@@ -133,7 +133,7 @@ def refine_fine(h: Matrix, grey: npt.NDArray[np.float32], ref: Reference,
     fine_seen = cv2.resize(seen.astype(np.uint8), (FINE, FINE),
                            interpolation=cv2.INTER_NEAREST).astype(bool)
     scale = np.diag([TEMPLATE / FINE, TEMPLATE / FINE, 1.0])
-    template = np.asarray(cv2.GaussianBlur(ref.fine, (0, 0), _FINE_BLUR), np.float32)
+    (template,) = blurred(ref, ref.fine, (_FINE_BLUR,))
     fine = _ecc(h @ scale, grey, template, fine_seen, FINE, _FINE_CRITERIA)
     return fine @ np.linalg.inv(scale)
 

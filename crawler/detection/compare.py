@@ -177,7 +177,7 @@ def compare(rgb: npt.NDArray[np.uint8], grey: Float, h: Matrix, ref: Reference,
     visible = _visible(_hidden(colour, look, ref) | ~inside(h, grey.shape), ref)
     share = float(visible.sum()) / max(1, int(ref.mask.sum()))
     ncc = _ncc(patch[visible], look[visible])
-    local = _local_residual(patch, _blurred(ref, look, _BLURS), visible, ref.inner)
+    local = _local_residual(patch, blurred(ref, look, _BLURS), visible, ref.inner)
     fine = 0.0
     rival = None
     small = pixels < FINE_FROM * FINE
@@ -185,7 +185,7 @@ def compare(rgb: npt.NDArray[np.uint8], grey: Float, h: Matrix, ref: Reference,
     if not small and coarse.score >= threshold:
         seen = cv2.resize(visible.astype(np.uint8), (FINE, FINE),
                           interpolation=cv2.INTER_NEAREST).astype(bool)
-        fine = _local_residual(sample(grey, h, FINE), _blurred(ref, ref.fine, _FINE_BLURS),
+        fine = _local_residual(sample(grey, h, FINE), blurred(ref, ref.fine, _FINE_BLURS),
                                seen, ref.fine_inner, window=FINE_WINDOW)
     rival_look = ref.rival_look(pixels) if small else None
     if rival_look is not None and share >= MIN_VISIBLE:
@@ -308,7 +308,7 @@ def _look_sums(ref: Reference, look: Float) -> tuple[Float, Float, Float]:
     return _memo(ref, ("sums", id(look)), sums)
 
 
-def _blurred(ref: Reference, look: Float, blurs: tuple[float, ...]) -> tuple[Float, ...]:
+def blurred(ref: Reference, look: Float, blurs: tuple[float, ...]) -> tuple[Float, ...]:
     """``look`` at each of ``blurs`` (template pixels; 0 is the look itself)."""
     return _memo(ref, ("blurred", id(look), blurs), lambda: tuple(
         np.asarray(cv2.GaussianBlur(look, (0, 0), b), np.float32) if b else look
@@ -379,7 +379,8 @@ def _hidden(colour: Float, look: Float, ref: Reference) -> npt.NDArray[np.bool_]
     off = yc - (yg + np.clip(t, -0.25, 1.25)[..., None] * axis)
     dist = np.sqrt(0.25 * off[..., 0] ** 2 + off[..., 1] ** 2 + off[..., 2] ** 2)
     hidden = dist > max(OFF_COLOUR, OFF_SHARE * math.sqrt(span))
-    rim = ref.mask & ~cv2.erode(ref.mask.astype(np.uint8), _RIM).astype(bool)
+    rim = _memo(ref, "rim", lambda: ref.mask & ~cv2.erode(ref.mask.astype(np.uint8),
+                                                          _RIM).astype(bool))
     hidden |= _third_colour(dist, ref, rim)
 
     # Where the reference (as blurred as the find) expects ground or ink, and the find
