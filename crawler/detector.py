@@ -9,7 +9,9 @@ loaded once, by ``References``). The pipeline, cheapest step first:
 3. alignment: from the outline, the map that would put the reference there, with the
    rotation read off a polar correlation (``detection.align``), then polished locally;
    where no outline reading explains a region of the emblem's colour, from the lettering
-   inside it: local features and a RANSAC homography (``detection.features``);
+   inside it: local features and a RANSAC homography (``detection.features``); last, where
+   the emblem was found nowhere, the same for a cluster of lettering inside a part merged
+   with something of its colour;
 4. verification of the warped region against the reference: normalised correlation overall
    and the largest local difference, at twice the size too for large finds, leaving out
    what something in front hides (``detection.compare``);
@@ -176,10 +178,11 @@ def matches(rgb: npt.NDArray[np.uint8], grey8: npt.NDArray[np.uint8], refs: Refe
     grey = grey8.astype(np.float32)
     for ref in refs:
         boxes: list[tuple[int, int, int, int]] = []
+        lettering: list[tuple[int, int, int, int]] = []
         found: list[Candidate] = []
         # Centres of finds the outline explained: found, or aligned cleanly and judged.
         explained: list[npt.NDArray[np.float64]] = []
-        for cand in candidates(hsv, ref, boxes):
+        for cand in candidates(hsv, ref, boxes, lettering):
             if any(part_of(cand, f) for f in found):
                 continue
             match = _match(rgb, grey, hypotheses(cand, ref, grey), ref, threshold)
@@ -192,18 +195,37 @@ def matches(rgb: npt.NDArray[np.uint8], grey8: npt.NDArray[np.uint8], refs: Refe
                     explained.append(_centre(ref, h))
                 yield ref, *match
         # Regions of the emblem's colour the outline did not explain: align by lettering.
-        for box in boxes:
-            x, y, w, h_ = box
-            if any(x <= c[0] <= x + w and y <= c[1] <= y + h_ for c in explained):
-                continue
-            start = feature_alignment(grey8, box, ref.features)
-            if start is None:
-                continue
-            match = _verify(rgb, grey, start, ref, threshold)
-            if match is not None:
-                if match[0].score >= threshold:
-                    explained.append(_centre(ref, match[1]))
-                yield ref, *match
+        hits = len(found)
+        for comp, h in _by_lettering(rgb, grey, grey8, boxes, ref, explained, threshold):
+            hits += comp.score >= threshold
+            yield ref, comp, h
+        # Last, where the reference was found nowhere: clusters of lettering in parts merged
+        # with something of its colour (each costs a SIFT search that seldom finds anything,
+        # and a second copy of a mark already found adds nothing to what the photo shows).
+        if not hits:
+            for comp, h in _by_lettering(rgb, grey, grey8, lettering, ref, explained,
+                                         threshold):
+                yield ref, comp, h
+
+
+def _by_lettering(rgb: npt.NDArray[np.uint8], grey: npt.NDArray[np.float32],
+                  grey8: npt.NDArray[np.uint8], boxes: list[tuple[int, int, int, int]],
+                  ref: Reference, explained: list[npt.NDArray[np.float64]], threshold: float
+                  ) -> Iterator[tuple[Comparison, npt.NDArray[np.float64]]]:
+    """The finds aligned by lettering in ``boxes`` that hold no centre ``explained``
+    already; the centres of those that reach ``threshold`` are added to it."""
+    for box in boxes:
+        x, y, w, h_ = box
+        if any(x <= c[0] <= x + w and y <= c[1] <= y + h_ for c in explained):
+            continue
+        start = feature_alignment(grey8, box, ref.features)
+        if start is None:
+            continue
+        match = _verify(rgb, grey, start, ref, threshold)
+        if match is not None:
+            if match[0].score >= threshold:
+                explained.append(_centre(ref, match[1]))
+            yield match
 
 
 def _match(rgb: npt.NDArray[np.uint8], grey: npt.NDArray[np.float32],

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 # The scenes below are drawn over scikit-image's sample photos. Without it the generator
@@ -23,6 +24,7 @@ from PIL import Image
 
 from crawler import detector as detector_module
 from crawler.detect_cli import detect as detect_command
+from crawler.detection.candidates import candidates
 from crawler.detection.compare import (
     LOOKALIKE_SCORE,
     RIVAL_MIN,
@@ -208,6 +210,45 @@ def test_no_alignment_from_a_region_without_the_lettering(refs: References) -> N
     assert feature_alignment(scene, (50, 50, 200, 200), refs.marks["shangpin"].features) is None
 
 
+def _box_of_the_emblem_colour(ref_name: str, refs: References) -> npt.NDArray[np.uint8]:
+    """An 800-pixel scene of pale card with a 640 x 520 box of the reference's colour."""
+    ref = refs.marks[ref_name]
+    hsv = np.uint8([[[round(ref.hue), round(ref.saturation), round(ref.value)]]])
+    colour = tuple(int(v) for v in cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0])
+    scene = np.full((800, 800, 3), 235, np.uint8)
+    cv2.rectangle(scene, (60, 80), (700, 600), colour, -1)
+    return scene
+
+
+def _lettering_boxes(scene: npt.NDArray[np.uint8], refs: References
+                     ) -> list[tuple[int, int, int, int]]:
+    regions: list[tuple[int, int, int, int]] = []
+    lettering: list[tuple[int, int, int, int]] = []
+    candidates(cv2.cvtColor(scene, cv2.COLOR_RGB2HSV), refs.marks["shangpin"], regions,
+               lettering)
+    return lettering
+
+
+def test_a_block_of_light_letters_in_a_large_part_is_a_lettering_cluster(
+        refs: References) -> None:
+    scene = _box_of_the_emblem_colour("shangpin", refs)
+    # Four light "glyphs" in a 2 x 2 block, as a mark's lettering would leave holes.
+    for x, y in ((200, 180), (232, 180), (200, 212), (232, 212)):
+        cv2.rectangle(scene, (x, y), (x + 22, y + 22), (250, 250, 250), 3)
+    (box,) = _lettering_boxes(scene, refs)
+    x, y, w, h = box
+    assert x <= 200 and y <= 180 and x + w >= 254 and y + h >= 234, box
+    assert max(w, h) < 100, box  # the block, not the box around it
+
+
+def test_a_line_of_text_or_a_lone_glyph_is_no_lettering_cluster(refs: References) -> None:
+    scene = _box_of_the_emblem_colour("shangpin", refs)
+    for k in range(6):  # a line of six glyphs: text, not a mark's lettering block
+        cv2.rectangle(scene, (120 + 32 * k, 150), (142 + 32 * k, 172), (250, 250, 250), 3)
+    cv2.rectangle(scene, (300, 400), (322, 422), (250, 250, 250), 3)  # one glyph alone
+    assert _lettering_boxes(scene, refs) == []
+
+
 # ---------------------------------------------------------------- hard cases
 
 #: Generated listing photos (seed, index of the positive image) that each need one part of
@@ -232,6 +273,11 @@ HARD_CASES: dict[str, tuple[tuple[int, int], list[tuple[str, str, object]]]] = {
     # A small seal softer than every blur the look-alike test tried read as "上晶".
     "small seal blurred by 1.4 px": ((7, 154), [
         ("crawler.detection.compare", "_RIVAL_BLURS", (0.0, 0.7, 1.2)),
+    ]),
+    # A blue product across the badge's corner merges with it into one part that is no
+    # badge and has too little lettering for a region: its lettering is a cluster of holes.
+    "badge merged with a product of its blue across a corner": ((7, 270), [
+        ("crawler.detection.candidates", "MAX_LETTERING", 0),
     ]),
     # On a kraft box the loosest colour level merges the seal with the box: its lettering
     # is only looked at in the stricter levels' parts.
