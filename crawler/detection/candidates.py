@@ -138,7 +138,8 @@ def find_candidates(mask: npt.NDArray[np.uint8], ref: Reference,
                     ) -> list[Candidate]:
     """Connected parts of the colour mask whose hull fits the reference's outline, except
     those already ``known`` (found at another colour level); ``regions`` receives the
-    boxes of the parts that could hold a mark whatever their outline."""
+    boxes of the parts that could hold a mark whatever their outline, ``lettering`` those of
+    the clusters of lettering inside large parts (see ``_lettering``)."""
     # Closing bridges the thin light rings and lettering that cut a small emblem's colour
     # into pieces once blurred and compressed.
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _KERNEL)
@@ -152,14 +153,14 @@ def find_candidates(mask: npt.NDArray[np.uint8], ref: Reference,
     max_size = 0.95 * max(mask.shape)
     boxes = [cv2.boundingRect(c) if parents[i] < 0 else (0, 0, 0, 0)
              for i, c in enumerate(contours)]
-    big = [(max(b[2], b[3]), i) for i, b in enumerate(boxes)
-           if MIN_SIZE <= max(b[2], b[3]) <= max_size]
+    sides = [max(b[2], b[3]) for b in boxes]  # a part's long side; 0 for a hole
+    big = [(side, i) for i, side in enumerate(sides) if MIN_SIZE <= side <= max_size]
     big.sort(reverse=True)
     if regions is not None:
         regions += [box for box in _regions(contours, parents, [i for _, i in big])
                     if not any(_inside_box(box, other) for other in regions)]
     if lettering is not None:
-        lettering += _lettering(contours, parents, boxes, mask.shape)
+        lettering += _lettering(contours, parents, sides, mask.shape)
     out: list[Candidate] = []
     for _, i in big[: MAX_CANDIDATES * 2]:
         contour = contours[i]
@@ -208,17 +209,17 @@ def _regions(contours: Sequence[cv2.typing.MatLike], parents: npt.NDArray[np.int
 
 
 def _lettering(contours: Sequence[cv2.typing.MatLike], parents: npt.NDArray[np.int32],
-               boxes: list[tuple[int, int, int, int]], shape: tuple[int, ...]
-               ) -> list[tuple[int, int, int, int]]:
+               sides: list[int], shape: tuple[int, ...]) -> list[tuple[int, int, int, int]]:
     """Boxes of clusters of lettering inside parts much larger than the cluster.
 
     A mark merged with something in front of nearly its colour (the edge of a red box across
     a red seal, a blue product over a blue badge) is one part with it: too large and too
     plain for a region, and its outline is not the emblem's. Its light letters are still
     holes in that part, close together. Each hole's box is grown by ``LETTER_GAP`` of its
-    size; boxes that touch form a cluster.
+    size; boxes that touch form a cluster. ``sides`` holds each part's long side (0 for a
+    hole).
     """
-    large = np.array([max(b[2], b[3]) >= REGION_FROM for b in boxes] + [False])
+    large = np.array([side >= REGION_FROM for side in sides] + [False])
     holes = np.flatnonzero(large[parents])  # a top-level part's parent is -1: never large
     if len(holes) < MIN_LETTERS:
         return []
@@ -230,7 +231,7 @@ def _lettering(contours: Sequence[cv2.typing.MatLike], parents: npt.NDArray[np.i
             continue
         grow = int(LETTER_GAP * max(w, h)) + 1
         cv2.rectangle(canvas, (x - grow, y - grow), (x + w + grow, y + h + grow), 255, -1)
-        centres.append((x + w / 2, y + h / 2, max(boxes[parents[i]][2:])))
+        centres.append((x + w / 2, y + h / 2, sides[parents[i]]))
     if len(centres) < MIN_LETTERS:
         return []
     where = np.array(centres)
